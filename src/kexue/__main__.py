@@ -1,0 +1,3 @@
+from kexue.cli.main import run
+
+run()

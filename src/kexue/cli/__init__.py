@@ -1,0 +1,1 @@
+"""The ``kexue`` command-line interface (see :mod:`kexue.cli.main`)."""
