@@ -9,5 +9,8 @@ from kexue.textsim.bounds import rwmd, wcd, wrd_centroid, wrd_relaxed
 from kexue.textsim.cosine import cosine
 from kexue.textsim.wmd import wmd
 from kexue.textsim.wrd import wrd, wrd_similarity
+from kexue.textsim.similarity import MEASURES, SimilarityResult, compare, compare_embedded
+from kexue.textsim.embedders import get_embedder
 
-__all__ = ["wmd", "wrd", "wrd_similarity", "cosine", "wcd", "rwmd", "wrd_centroid", "wrd_relaxed"]
+__all__ = ["wmd", "wrd", "wrd_similarity", "cosine", "wcd", "rwmd", "wrd_centroid", "wrd_relaxed", "compare",
+           "compare_embedded", "SimilarityResult", "MEASURES", "get_embedder"]
