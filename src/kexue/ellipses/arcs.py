@@ -191,7 +191,8 @@ class SplineArc:
         self._t0 = t0
         self.span = t1 - t0
         knots = np.concatenate([tau - self._period, tau, tau + self._period]) - t0
-        inner = knots[(knots > 0) & (knots < self.span)]
+        gap = 1e-9 * self._period  # a knot on a vertex would leave an empty panel
+        inner = knots[(knots > gap) & (knots < self.span - gap)]
         self.breakpoints = inner
         self._edges = np.concatenate([[0.0], inner, [self.span]])
         self._cum = np.concatenate([[0.0], np.cumsum(self._panel_lengths(self._edges[:-1], self._edges[1:]))])
@@ -270,7 +271,7 @@ class SplineArc:
         u = self.param_at(self.length - np.asarray(r, dtype=float))
         _, y = self.point(u)
         _, dyds = self.slopes(u)
-        return np.where(u >= self.span, 0.0, y), dyds
+        return np.where(u <= 0.0, 0.0, y), dyds  # the x-axis vertex lies on the axis exactly
 
     # --- construction checks ----------------------------------------------------------------------
     def _axis_crossings(self):
