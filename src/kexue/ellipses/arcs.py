@@ -55,22 +55,25 @@ def inverse_ellipeinc(r, m: float) -> np.ndarray:
     r = np.asarray(r, dtype=float)
     e_full = ellipe(m)
     r = np.clip(r, 0.0, e_full)
-    phi = r * (HALF_PI / e_full)  # exact for the circle, a good start otherwise
+    target = r.ravel()
+    phi = target * (HALF_PI / e_full)  # exact for the circle, a good start otherwise
     lo = np.zeros_like(phi)
     hi = np.full_like(phi, HALF_PI)
-    for _ in range(60):
-        f = ellipeinc(phi, m) - r
-        lo = np.where(f < 0, phi, lo)
-        hi = np.where(f > 0, phi, hi)
-        step = f / np.sqrt(1.0 - m * np.sin(phi) ** 2)
-        new = phi - step
-        outside = (new <= lo) | (new >= hi)
-        new = np.where(outside, 0.5 * (lo + hi), new)
-        done = np.abs(new - phi) <= 1e-16 * np.maximum(1.0, np.abs(phi))
-        phi = new
-        if np.all(done | (f == 0)):
+    active = np.arange(phi.size)
+    for _ in range(80):
+        p, t = phi[active], target[active]
+        f = ellipeinc(p, m) - t
+        lo[active] = np.where(f < 0, p, lo[active])
+        hi[active] = np.where(f > 0, p, hi[active])
+        new = p - f / np.sqrt(np.cos(p) ** 2 + (1.0 - m) * np.sin(p) ** 2)
+        outside = (new < lo[active]) | (new > hi[active])
+        new = np.where(outside, 0.5 * (lo[active] + hi[active]), new)
+        phi[active] = new
+        moving = (np.abs(new - p) > 2e-16 * np.maximum(1.0, p)) & (f != 0)
+        active = active[moving]
+        if active.size == 0:
             break
-    return phi
+    return phi.reshape(r.shape)
 
 
 class EllipseArc:
@@ -78,7 +81,8 @@ class EllipseArc:
 
     x = a cos t, y = b sin t, t ∈ [0, π/2]; with m = 1 − b²/a² (SciPy's parameter convention)
 
-    * ds/dt = √(a² sin²t + b² cos²t) = a √(1 − m cos²t),
+    * ds/dt = √(a² sin²t + b² cos²t) = a √(sin²t + q cos²t), q = b²/a² (never 1 − m cos²t, which
+      cancels for thin ellipses),
     * s(t) = a [E(m) − E(π/2 − t | m)], l = a E(m),
     * the point at arc length r from (0, b) has angle φ = E⁻¹(r/a | m) from the minor vertex,
       i.e. t = π/2 − φ.
@@ -117,12 +121,13 @@ class EllipseArc:
         return self.a * np.cos(t), self.b * np.sin(t)
 
     def speed(self, t):
-        return self.a * np.sqrt(1.0 - self.m * np.cos(np.asarray(t, dtype=float)) ** 2)
+        t = np.asarray(t, dtype=float)
+        return self.a * np.sqrt(np.sin(t) ** 2 + self.q * np.cos(t) ** 2)
 
     def slopes(self, t):
-        """(|dx/ds|, dy/ds) = (sin t, √q cos t) / √(1 − m cos²t)."""
+        """(|dx/ds|, dy/ds) = (sin t, √q cos t) / √(sin²t + q cos²t)."""
         t = np.asarray(t, dtype=float)
-        root = np.sqrt(1.0 - self.m * np.cos(t) ** 2)
+        root = np.sqrt(np.sin(t) ** 2 + self.q * np.cos(t) ** 2)
         return np.sin(t) / root, np.sqrt(self.q) * np.cos(t) / root
 
     def arclength(self, t):
@@ -145,10 +150,10 @@ class EllipseArc:
         return inverse_ellipeinc(r / self.a, self.m)
 
     def at_angle_from_minor(self, phi):
-        """(y, dy/ds) at angle φ from the minor vertex: (b cos φ, √q sin φ / √(1 − m sin²φ))."""
+        """(y, dy/ds) at angle φ from the minor vertex: (b cos φ, √q sin φ / √(cos²φ + q sin²φ))."""
         phi = np.asarray(phi, dtype=float)
         y = np.where(phi == HALF_PI, 0.0, self.b * np.cos(phi))  # the vertex lies on the axis exactly
-        return y, np.sqrt(self.q) * np.sin(phi) / np.sqrt(1.0 - self.m * np.sin(phi) ** 2)
+        return y, np.sqrt(self.q) * np.sin(phi) / np.sqrt(np.cos(phi) ** 2 + self.q * np.sin(phi) ** 2)
 
     def at_from_end(self, r):
         return self.at_angle_from_minor(self.angle_from_minor(r))

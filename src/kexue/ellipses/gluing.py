@@ -121,7 +121,10 @@ class _Pairing:
         self.arc_a, self.arc_b = arc_a, arc_b
         # circle: the point at l − s is the mirror image, φ = t exactly, so D ≡ 0 without round-off
         self._mirror = isinstance(arc_a, EllipseArc) and arc_a == arc_b and arc_a.m == 0.0
-        self.edges = np.union1d(np.linspace(0.0, arc_a.span, _PANELS + 1), arc_a.breakpoints)
+        # panels halve towards both ends: thin sheets (b << a) vary on scales b/a and (b/a)² there
+        grading = arc_a.span * 0.5 ** np.arange(7, 40)
+        self.edges = np.unique(np.concatenate([np.linspace(0.0, arc_a.span, _PANELS + 1), grading,
+                                               arc_a.span - grading, arc_a.breakpoints]))
 
     def evaluate(self, u):
         u = np.asarray(u, dtype=float)
