@@ -37,6 +37,8 @@ def ellipse(
     from kexue.ellipses.grid_method import compare_grid
     from kexue.ellipses.mesh import write_obj, write_stl
 
+    if grid_method and p is not None:
+        raise ValueError("--grid-method reproduces the article's ellipse computation; drop --p")
     if p is None:
         result = glue(a, b)
         sheets = f"two ellipses a={a:g}, b={b:g}"
@@ -70,8 +72,6 @@ def ellipse(
 
         written.append(render_png(result, png))
     if grid_method:
-        if p is not None:
-            raise ValueError("--grid-method reproduces the article's ellipse computation; drop --p")
         out["grid_method"] = {"step": grid_step, "rows": compare_grid(a, b, grid_step)}
     out["written"] = [str(w) for w in written]
 

@@ -195,7 +195,7 @@ class SplineArc:
         t0, t1 = crossings[0], crossings[1]
         self._t0 = t0
         self.span = t1 - t0
-        knots = np.concatenate([tau - self._period, tau, tau + self._period]) - t0
+        knots = np.unique(np.concatenate([tau - self._period, tau, tau + self._period])) - t0
         gap = 1e-9 * self._period  # a knot on a vertex would leave an empty panel
         inner = knots[(knots > gap) & (knots < self.span - gap)]
         self.breakpoints = inner
