@@ -102,3 +102,13 @@ def test_rejects_unsymmetric_nonconvex_and_bad_input():
         SplineArc.from_function(3.0)
     with pytest.raises(TypeError, match="sheet_b"):
         glue_curves(EllipseArc(2, 1), "ellipse")
+
+
+@pytest.mark.parametrize("p", [1.5, 3.0])
+def test_superellipse_area_closed_form(p):
+    from scipy.special import gamma
+
+    area = 4 * 2 * 1 * gamma(1 + 1 / p) ** 2 / gamma(1 + 2 / p)
+    r = glue_curves(superellipse(2, 1, p), superellipse(2, 1, p))
+    assert r.sheet_areas == pytest.approx((area, area), rel=1e-9)
+    assert r.surface_area == pytest.approx(2 * area, rel=1e-9)

@@ -12,7 +12,7 @@ def ellipse(
     a: float = typer.Option(2.0, "--a", help="semi-axis along which each sheet is bent"),
     b: float = typer.Option(1.0, "--b", help="the other semi-axis"),
     p: Optional[float] = typer.Option(None, "--p", help="glue two superellipses |x/a|^p + |y/b|^p = 1 instead "
-                                                           "(p > 1; spline-based, accuracy about 1e-8)"),
+                                                           "(p > 1; spline-based, accuracy 1e-7 or better)"),
     stl: Optional[Path] = typer.Option(None, "--stl", help="write the closed mesh as binary STL"),
     obj: Optional[Path] = typer.Option(None, "--obj", help="write the closed mesh as OBJ"),
     svg: Optional[Path] = typer.Option(None, "--svg", help="write the flat cutting template as SVG"),

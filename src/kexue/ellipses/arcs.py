@@ -104,7 +104,7 @@ class EllipseArc:
         self.b = check_positive(b, "b")
         self.m = 1.0 - (self.b / self.a) ** 2
         self.q = (self.b / self.a) ** 2
-        self.length = self.a * ellipe(self.m)
+        self.length = float(self.a * ellipe(self.m))
         self.semi_axes = (self.a, self.b)
         self.span = HALF_PI
 
