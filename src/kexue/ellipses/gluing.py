@@ -296,7 +296,7 @@ def _solve(arc_a, arc_b, lemma: LemmaCheck | None) -> GluingResult:
                    "x(s) = 0 and the 'solid' is flat: length 0, volume 0")
         length, volume = total["x"], total["volume"]
     else:
-        where = ("0, reached only at the ends s = 0 and s = l" if abs(d_min) <= tol else
+        where = ("0, the value it always takes at the ends s = 0 and s = l" if abs(d_min) <= tol else
                  f"{d_min:.4g} at s = {s_min:.6g}")
         verdict = (f"gluable: 1 - h_A'(s)^2 - h_B'(l-s)^2 >= 0 on [0, l] (minimum {where}); "
                    f"the solid has length {total['x']:.10g} and volume {total['volume']:.10g}")
