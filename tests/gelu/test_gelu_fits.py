@@ -11,7 +11,7 @@ from kexue.gelu import (FAMILIES, FORMS, SQRT_2_OVER_PI, Family, error_table, fi
                         fit_tanh_cubic, logit_phi_taylor, max_abs_error, saturation_point)
 
 
-def _dense_max(fn, x_max=12.0, n=2_000_001):
+def _dense_max(fn, x_max=12.0, n=600_001):
     """Independent brute-force max of |fn| on a dense grid (a lower estimate of the true max)."""
     x = np.linspace(0.0, x_max, n)
     v = np.abs(fn(x))

@@ -83,18 +83,28 @@ def _gelu_numpy(x, form: Form):
 def _gelu_torch(x, form: Form):
     import torch
 
-    if not (x.is_floating_point()):
+    if not x.is_floating_point():
         raise TypeError(f"x must be a floating tensor, got {x.dtype}; call x.float() first")
+    # Without autograd the intermediates are updated in place: fewer allocations, same values.
+    inplace = not (torch.is_grad_enabled() and x.requires_grad)
+
+    def mul(a, b):
+        return a.mul_(b) if inplace else a * b
+
+    def add(a, b):
+        return a.add_(b) if inplace else a + b
+
     if form.outer == "erf":
-        return x * torch.erfc(x * -_SQRT1_2) * 0.5  # erfc keeps the relative accuracy of the left tail
-    k = form.sigmoid_coeffs
+        # erfc(−x/√2)/2 = Φ(x) keeps its relative accuracy in the left tail, where 1 + erf(x/√2) cancels
+        return mul(mul(torch.erfc(x * -_SQRT1_2), x), 0.5)
+    k = [float(c) for c in form.sigmoid_coeffs]
     u = x if math.isinf(form.saturation) else x.clamp(-form.saturation, form.saturation)
     if len(k) == 1:
-        z = u * float(k[0])
+        z = u * k[0]
     else:  # Horner in u²: z = u·(k0 + u²(k1 + u²(k2 + …)))
         u2 = u * u
-        p = u2 * float(k[-1]) + float(k[-2])
+        z = add(u2 * k[-1], k[-2])
         for c in k[-3::-1]:
-            p = p * u2 + float(c)
-        z = p * u
-    return x * torch.sigmoid(z)
+            z = add(mul(z, u2), c)
+        z = mul(z, u)
+    return mul(z.sigmoid_() if inplace else torch.sigmoid(z), x)
