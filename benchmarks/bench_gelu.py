@@ -1,6 +1,6 @@
 """Time every GELU form against torch.nn.functional.gelu on one large float32 tensor, in one run.
 
-    PYTHONPATH=src python benchmarks/bench_gelu.py [--n 16777216] [--repeats 7] [--threads 1] [--device cpu]
+    PYTHONPATH=src python benchmarks/bench_gelu.py [--n 16777216] [--repeats 9] [--threads 1] [--device cpu]
 
 Prints the median time per call, the ratio to F.gelu(approximate='none') and to F.gelu(approximate='tanh'),
 and each form's max |error| against float64 exact GELU on the same tensor (measured, float32 rounding included).
@@ -18,24 +18,28 @@ import torch.nn.functional as F
 from kexue.gelu import APPROXIMATIONS, gelu
 
 
-def _time(fn, x, repeats: int) -> float:
-    fn(x)  # warm-up
-    times = []
+def _time_interleaved(candidates: dict, x, repeats: int) -> dict[str, float]:
+    """Median seconds per call; the candidates take turns in every round so that load drift on a shared
+    machine hits them all alike."""
+    for fn in candidates.values():
+        fn(x)  # warm-up
+    times: dict[str, list[float]] = {name: [] for name in candidates}
     for _ in range(repeats):
-        if x.is_cuda:
-            torch.cuda.synchronize()
-        t0 = time.perf_counter()
-        fn(x)
-        if x.is_cuda:
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for name, fn in candidates.items():
+            if x.is_cuda:
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            fn(x)
+            if x.is_cuda:
+                torch.cuda.synchronize()
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1 << 24)
-    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--repeats", type=int, default=9)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--device", default="cpu")
     args = ap.parse_args()
@@ -52,7 +56,7 @@ def main() -> None:
     for name in APPROXIMATIONS:
         candidates[f"kexue {name}"] = lambda t, n=name: gelu(t, n)
 
-    timings = {name: _time(fn, x, args.repeats) for name, fn in candidates.items()}
+    timings = _time_interleaved(candidates, x, args.repeats)
     base_none, base_tanh = timings["F.gelu none"], timings["F.gelu tanh"]
     print(f"torch {torch.__version__}, device {x.device}, n = {args.n:,} float32, threads = {args.threads}, "
           f"median of {args.repeats}")

@@ -201,3 +201,14 @@ def test_huggingface_names_match_transformers_numerically():
             continue
         theirs = activations.ACT2FN[row.spelling](x)
         torch.testing.assert_close(gelu(x, row.approximate), theirs, rtol=1e-12, atol=1e-12, msg=row.spelling)
+
+
+@pytest.mark.parametrize("mode", APPROXIMATIONS)
+def test_inplace_fast_path_leaves_input_alone_and_matches_autograd_path(mode):
+    x = torch.linspace(-10, 10, 1001)
+    keep = x.clone()
+    with torch.no_grad():
+        fast = gelu(x, mode)
+    slow = gelu(x.clone().requires_grad_(), mode)
+    assert torch.equal(x, keep)
+    assert torch.equal(fast, slow.detach())

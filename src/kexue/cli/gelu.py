@@ -48,7 +48,7 @@ def table(json_path: Optional[Path] = typer.Option(None, "--json", help="also wr
 
     constants = _derived_constants()
     errors = error_table()
-    console = Console(width=200)
+    console = Console(width=160)
     t1 = Table("constant", "value", "closed form", "criterion/target", "max error", "reached at ±x",
                title="Derived constants (max error is of the fitted target: Φ or GELU; min-max fits reach it "
                      "at every point of their alternating reference)")
@@ -61,7 +61,7 @@ def table(json_path: Optional[Path] = typer.Option(None, "--json", help="also wr
                title="Error of every form (GELU error = |x| · Φ error)")
     for r in errors:
         t2.add_row(r.name, f"{r.phi_max_error:.4e}", f"{r.phi_argmax:.4f}", f"{r.gelu_max_error:.4e}",
-                   f"{r.gelu_argmax:.4f}", r.formula, r.origin)
+                   f"{r.gelu_argmax:.4f}", r.formula)
     console.print(t2)
     if json_path is not None:
         json_path.write_text(json.dumps({"constants": constants, "errors": [asdict(r) for r in errors]}, indent=2))
