@@ -34,7 +34,7 @@ def logit_phi_taylor(n_terms: int) -> np.ndarray:
     Examples
     --------
     >>> k = logit_phi_taylor(2)
-    >>> round(k[0], 6), round(k[1] / k[0], 7)   # 4/√(2π), and (4 − π)/(6π)
+    >>> round(float(k[0]), 6), round(float(k[1] / k[0]), 7)   # 4/√(2π), and (4 − π)/(6π)
     (1.595769, 0.0455399)
     """
     n_terms = check_positive_int(n_terms, "n_terms")

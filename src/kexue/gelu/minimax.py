@@ -22,6 +22,8 @@ error alternates in sign with magnitude ≥ δ at m + 1 points has no competitor
 Vallée Poussin: the difference of the two inner polynomials would alternate m + 1 times, i.e. have m positive
 roots, which a nonzero member of an m-dimensional span of odd monomials cannot have). So
 ``lower_bound ≤ optimal error ≤ max_error`` is certified, and the returned fit is optimal to within their gap.
+For the clamped quintics (see :func:`odd_polynomial_family`) the argument covers the members whose clamp point
+lies beyond the reference.
 """
 
 from __future__ import annotations
