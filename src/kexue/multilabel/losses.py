@@ -60,10 +60,12 @@ def _check_logits(logits: Tensor, name: str = "logits") -> None:
         raise TypeError(f"{name} must be a floating-point tensor, got {logits.dtype}; cast it with .float()")
     if logits.ndim == 0 or logits.shape[-1] == 0:
         raise ValueError(f"{name} must have shape (..., n_labels) with n_labels >= 1, got {tuple(logits.shape)}")
-    if torch.isnan(logits).any():
-        raise ValueError(f"{name} contains NaN; check the model output")
-    if torch.isposinf(logits).any():
-        raise ValueError(f"{name} contains +inf; only -inf is allowed (it masks a label out)")
+    if logits.numel():
+        top = logits.detach().amax()  # one reduction, no (batch, n_labels) temporary; NaN propagates
+        if torch.isnan(top):
+            raise ValueError(f"{name} contains NaN; check the model output")
+        if torch.isposinf(top):
+            raise ValueError(f"{name} contains +inf; only -inf is allowed (it masks a label out)")
 
 
 def _check_same_shape(logits: Tensor, other: Tensor, name: str) -> None:
@@ -91,25 +93,31 @@ def _reduce(per_sample: Tensor, reduction: str) -> Tensor:
     return per_sample
 
 
-def _logsumexp_with_zero(x: Tensor) -> Tensor:
-    """log(1 + Σ e^x) over the last axis; -inf entries drop out and an all -inf row gives exactly 0.
+def _masked_logsumexp(x: Tensor) -> Tensor:
+    """log Σ e^x over the last axis; an all -inf row gives -inf with a zero (not NaN) gradient."""
+    m = x.detach().amax(-1, keepdim=True)
+    nonempty = torch.isfinite(m)
+    m = torch.where(nonempty, m, 0.0)
+    total = torch.exp(x - m).sum(-1, keepdim=True)
+    return torch.where(nonempty, m + torch.log(torch.where(nonempty, total, 1.0)), -math.inf).squeeze(-1)
 
-    The shift m = max(0, max x) is detached (the result does not depend on it), so an all -inf row
-    produces neither an inf nor a NaN gradient (``torch.logsumexp`` would give exp(-inf + inf) there).
-    """
-    m = x.detach().amax(-1, keepdim=True).clamp_min(0.0)
-    return (m + torch.log(torch.exp(-m) + torch.exp(x - m).sum(-1, keepdim=True))).squeeze(-1)
+
+def _logsumexp_with_zero(x: Tensor) -> Tensor:
+    """log(1 + Σ e^x) over the last axis: the appended 0 is the threshold logit."""
+    return torch.logaddexp(_masked_logsumexp(x), torch.zeros((), dtype=x.dtype, device=x.device))
 
 
 # ---------------------------------------------------------------------------------------------
 # losses
 # ---------------------------------------------------------------------------------------------
 
-def multilabel_categorical_crossentropy(logits: Tensor, targets: Tensor, *, reduction: str = "mean") -> Tensor:
+def multilabel_categorical_crossentropy(logits: Tensor, targets: Tensor, *, threshold: float | None = 0.0,
+                                        reduction: str = "mean") -> Tensor:
     """Multi-label softmax cross-entropy (ZLPR) with hard 0/1 targets.
 
     ``L = log(1 + Σ_{targets=0} e^{s_i}) + log(1 + Σ_{targets=1} e^{−s_j})`` per sample; the "1" is a
-    threshold logit fixed at 0, so predict label i iff ``s_i > 0`` (see :func:`predict`).
+    threshold logit fixed at 0, so predict label i iff ``s_i > 0`` (see :func:`predict`). It is the
+    factorised form of ``log(1 + Σ_{neg,pos} e^{s_i−s_j} + Σ_neg e^{s_i−s_0} + Σ_pos e^{s_0−s_j})``.
 
     Parameters
     ----------
@@ -118,6 +126,10 @@ def multilabel_categorical_crossentropy(logits: Tensor, targets: Tensor, *, redu
     targets : Tensor, same shape
         0/1 values (bool, integer or floating). For soft targets use
         :func:`soft_multilabel_categorical_crossentropy`.
+    threshold : float or None, default 0.0
+        The threshold logit s_0 (predict with ``predict(logits, threshold)``). ``None`` drops the
+        threshold class: ``L = log(1 + Σ_{neg,pos} e^{s_i − s_j})``, Circle Loss eq. (1), meant for a
+        fixed number of labels predicted as the top k; with one positive it is softmax cross-entropy.
     reduction : {"mean", "sum", "none"}
 
     Returns
@@ -138,13 +150,22 @@ def multilabel_categorical_crossentropy(logits: Tensor, targets: Tensor, *, redu
     _check_same_shape(logits, targets, "targets")
     if not ((targets == 0) | (targets == 1)).all():
         raise ValueError("targets must be 0/1; for probabilities use soft_multilabel_categorical_crossentropy")
+    if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
+                                  or not math.isfinite(threshold)):
+        raise ValueError(f"threshold must be a finite number or None, got {threshold!r}")
     with _no_autocast(logits.device):
         s = logits.to(_compute_dtype(logits.dtype))
         positive = targets.to(device=s.device) != 0
         masked = torch.isneginf(s)
+        if threshold:
+            s = s - float(threshold)
         neg = s.masked_fill(positive, -math.inf)
         pos = (-s).masked_fill(~positive | masked, -math.inf)
-        loss = _logsumexp_with_zero(neg) + _logsumexp_with_zero(pos)
+        if threshold is None:
+            zero = torch.zeros((), dtype=s.dtype, device=s.device)
+            loss = torch.logaddexp(_masked_logsumexp(neg) + _masked_logsumexp(pos), zero)
+        else:
+            loss = _logsumexp_with_zero(neg) + _logsumexp_with_zero(pos)
     return _reduce(loss, reduction)
 
 
@@ -347,8 +368,16 @@ class _ReducedLoss(nn.Module):
 class MultilabelCategoricalCrossentropyLoss(_ReducedLoss):
     """Module form of :func:`multilabel_categorical_crossentropy`; ``forward(logits, targets)``."""
 
+    def __init__(self, threshold: float | None = 0.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.threshold = threshold
+
     def forward(self, logits: Tensor, targets: Tensor) -> Tensor:
-        return multilabel_categorical_crossentropy(logits, targets, reduction=self.reduction)
+        return multilabel_categorical_crossentropy(logits, targets, threshold=self.threshold,
+                                                   reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, reduction={self.reduction!r}"
 
 
 class SoftMultilabelCategoricalCrossentropyLoss(_ReducedLoss):
