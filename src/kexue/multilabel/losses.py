@@ -107,6 +107,24 @@ def _logsumexp_with_zero(x: Tensor) -> Tensor:
     return torch.logaddexp(_masked_logsumexp(x), torch.zeros((), dtype=x.dtype, device=x.device))
 
 
+def _zlpr_dense(s: Tensor, positive: Tensor) -> Tensor:
+    """log(1 + Σ_neg e^{s}) + log(1 + Σ_pos e^{−s}) with a single exp over the (batch, n_labels) logits.
+
+    Each side gets its own shift m ≥ 0 (the largest of its terms and the threshold's 0), so every
+    exponent is ≤ 0 and each side's sum is ≥ 1. Sides are separated by selecting terms (``where``)
+    instead of filling −inf: exp(−inf) and exp of underflowing arguments take a scalar slow path in
+    PyTorch's vectorised CPU exp, which made the −inf-filled version several times slower.
+    """
+    flipped = torch.where(positive & ~torch.isneginf(s), -s, s)       # masked labels stay −inf
+    with torch.no_grad():
+        m_neg = torch.where(positive, -math.inf, flipped).amax(-1, keepdim=True).clamp_min(0.0)
+        m_pos = torch.where(positive, flipped, -math.inf).amax(-1, keepdim=True).clamp_min(0.0)
+    e = torch.exp(flipped - torch.where(positive, m_pos, m_neg))
+    neg_sum = torch.where(positive, 0.0, e).sum(-1) + torch.exp(-m_neg.squeeze(-1))
+    pos_sum = torch.where(positive, e, 0.0).sum(-1) + torch.exp(-m_pos.squeeze(-1))
+    return (m_neg + m_pos).squeeze(-1) + torch.log(neg_sum) + torch.log(pos_sum)
+
+
 # ---------------------------------------------------------------------------------------------
 # losses
 # ---------------------------------------------------------------------------------------------
@@ -156,16 +174,15 @@ def multilabel_categorical_crossentropy(logits: Tensor, targets: Tensor, *, thre
     with _no_autocast(logits.device):
         s = logits.to(_compute_dtype(logits.dtype))
         positive = targets.to(device=s.device) != 0
-        masked = torch.isneginf(s)
         if threshold:
             s = s - float(threshold)
-        neg = s.masked_fill(positive, -math.inf)
-        pos = (-s).masked_fill(~positive | masked, -math.inf)
         if threshold is None:
             zero = torch.zeros((), dtype=s.dtype, device=s.device)
+            neg = s.masked_fill(positive, -math.inf)
+            pos = (-s).masked_fill(~positive | torch.isneginf(s), -math.inf)
             loss = torch.logaddexp(_masked_logsumexp(neg) + _masked_logsumexp(pos), zero)
         else:
-            loss = _logsumexp_with_zero(neg) + _logsumexp_with_zero(pos)
+            loss = _zlpr_dense(s, positive)
     return _reduce(loss, reduction)
 
 
