@@ -348,6 +348,10 @@ def test_reductions_and_leading_shapes():
     torch.testing.assert_close(sparse_multilabel_categorical_crossentropy(logits3, idx3, reduction="none"), none)
     single = multilabel_categorical_crossentropy(logits[0], targets[0], reduction="none")
     assert single.shape == () and single.item() == pytest.approx(none[0, 0].item())
+    single_sparse = sparse_multilabel_categorical_crossentropy(logits[0], to_indices(targets[:1])[0], reduction="none")
+    assert single_sparse.shape == () and single_sparse.item() == pytest.approx(none[0, 0].item())
+    no_positives = sparse_multilabel_categorical_crossentropy(logits, torch.zeros(6, 0, dtype=torch.long))
+    torch.testing.assert_close(no_positives, multilabel_categorical_crossentropy(logits, torch.zeros_like(logits)))
 
 
 def test_modules_match_functions():

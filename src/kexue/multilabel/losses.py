@@ -95,6 +95,8 @@ def _reduce(per_sample: Tensor, reduction: str) -> Tensor:
 
 def _masked_logsumexp(x: Tensor) -> Tensor:
     """log Σ e^x over the last axis; an all -inf row gives -inf with a zero (not NaN) gradient."""
+    if x.shape[-1] == 0:
+        return x.new_full(x.shape[:-1], -math.inf)
     m = x.detach().amax(-1, keepdim=True)
     nonempty = torch.isfinite(m)
     m = torch.where(nonempty, m, 0.0)
@@ -274,7 +276,8 @@ def sparse_multilabel_categorical_crossentropy(logits: Tensor, positive_indices:
     with _no_autocast(logits.device):
         s = logits.to(_compute_dtype(logits.dtype))
         n, batch_shape = s.shape[-1], s.shape[:-1]
-        s, idx = s.reshape(-1, n), idx.reshape(-1, idx.shape[-1])
+        s = s.reshape(-1, n)
+        idx = idx.reshape(s.shape[0], idx.shape[-1])
         is_positive = idx != pad_index
         gathered = s.gather(-1, torch.where(is_positive, idx, 0))
         kept = is_positive & ~torch.isneginf(gathered)

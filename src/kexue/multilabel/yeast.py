@@ -111,7 +111,6 @@ def run_yeast(losses=LOSSES, *, seeds: int = 5, hidden: int = 128, epochs: int =
     0 for one seed).
     """
     import torch
-    from scipy.special import expit
 
     losses = tuple(dict.fromkeys(losses))
     if not losses:
@@ -125,26 +124,13 @@ def run_yeast(losses=LOSSES, *, seeds: int = 5, hidden: int = 128, epochs: int =
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr}")
     data = split if split is not None else yeast_split()
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)  # a tiny MLP: one thread is as fast and leaves the other cores alone
-
-    runs = []
-    for seed in range(seeds):
-        nets = {}
-        for name in losses:
-            family = "zlpr" if name == "zlpr" else "bce"
-            if family not in nets:
-                nets[family] = train_mlp(data.x_train, data.y_train, family, seed=seed, hidden=hidden,
-                                         epochs=epochs, lr=lr, batch_size=batch_size)
-            test_logits = _logits(nets[family], data.x_test)
-            if name == "zlpr":
-                threshold, pred = 0.0, test_logits > 0
-            elif name == "bce":
-                threshold, pred = 0.5, expit(test_logits) > 0.5
-            else:
-                threshold = tune_threshold(expit(_logits(nets[family], data.x_val)), data.y_val)
-                pred = expit(test_logits) > threshold
-            runs.append({"loss": name, "seed": seed, "threshold": threshold,
-                         **multilabel_scores(data.y_test, pred.astype(np.int64))})
+    try:
+        runs = [run for seed in range(seeds)
+                for run in _run_seed(data, losses, seed, hidden=hidden, epochs=epochs, lr=lr, batch_size=batch_size)]
+    finally:
+        torch.set_num_threads(threads)
 
     summary = {}
     for name in losses:
@@ -156,3 +142,26 @@ def run_yeast(losses=LOSSES, *, seeds: int = 5, hidden: int = 128, epochs: int =
             "config": {"seeds": seeds, "hidden": hidden, "epochs": epochs, "lr": lr, "batch_size": batch_size,
                        "split": {"seed": SPLIT_SEED, "train": len(data.x_train), "val": len(data.x_val),
                                  "test": len(data.x_test)}}}
+
+
+def _run_seed(data: YeastSplit, losses, seed: int, **train_kw) -> list[dict]:
+    """Score each loss for one seed; bce and bce-tuned share one trained network."""
+    from scipy.special import expit
+
+    runs = []
+    nets = {}
+    for name in losses:
+        family = "zlpr" if name == "zlpr" else "bce"
+        if family not in nets:
+            nets[family] = train_mlp(data.x_train, data.y_train, family, seed=seed, **train_kw)
+        test_logits = _logits(nets[family], data.x_test)
+        if name == "zlpr":
+            threshold, pred = 0.0, test_logits > 0
+        elif name == "bce":
+            threshold, pred = 0.5, expit(test_logits) > 0.5
+        else:
+            threshold = tune_threshold(expit(_logits(nets[family], data.x_val)), data.y_val)
+            pred = expit(test_logits) > threshold
+        runs.append({"loss": name, "seed": seed, "threshold": threshold,
+                     **multilabel_scores(data.y_test, pred.astype(np.int64))})
+    return runs
