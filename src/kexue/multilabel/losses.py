@@ -115,7 +115,7 @@ def _zlpr_dense(s: Tensor, positive: Tensor) -> Tensor:
     Each side gets its own shift m ≥ 0 (the largest of its terms and the threshold's 0), so every
     exponent is ≤ 0 and each side's sum is ≥ 1. Sides are separated by selecting terms (``where``)
     instead of filling −inf: exp(−inf) and exp of underflowing arguments take a scalar slow path in
-    PyTorch's vectorised CPU exp, which made the −inf-filled version several times slower.
+    PyTorch's vectorised CPU exp; the −inf-filled version was about 1.5× slower at 100k labels.
     """
     flipped = torch.where(positive & ~torch.isneginf(s), -s, s)       # masked labels stay −inf
     with torch.no_grad():
