@@ -95,6 +95,23 @@ def test_log_normaliser_matches_mpmath():
         assert float(log_gamma_half_ratio(x)) == pytest.approx(float(exact), rel=5e-15, abs=5e-16)
 
 
+@pytest.mark.parametrize("n", [3, 100, 10**5, 10**9])
+def test_logpdf_matches_mpmath_across_the_bulk(n):
+    """log p is multiplied out by n − 2 ~ 1e9, so log sin θ and log(1 − η²) must be exact near the centre."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 50
+    log_c = (mpmath.loggamma(mpmath.mpf(n) / 2) - mpmath.loggamma((mpmath.mpf(n) - 1) / 2)
+             - mpmath.log(mpmath.pi) / 2)
+    a, c = AngleDistribution(n), CosineDistribution(n)
+    for z in np.linspace(-6, 6, 13):
+        t = np.pi / 2 + np.clip(z / np.sqrt(n), -1.5, 1.5)
+        e = np.cos(t)
+        exact_t = log_c + (n - 2) * mpmath.log(mpmath.sin(mpmath.mpf(t)))
+        exact_e = log_c + (mpmath.mpf(n) - 3) / 2 * mpmath.log(1 - mpmath.mpf(e) ** 2)
+        assert abs(float(a.logpdf(t) - exact_t)) < 1e-13
+        assert abs(float(c.logpdf(e) - exact_e)) < 1e-13
+
+
 @pytest.mark.parametrize("n", [2, 3, 10, 100, 10**9])
 def test_moments(n):
     a, c = AngleDistribution(n), CosineDistribution(n)

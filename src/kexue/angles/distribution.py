@@ -22,6 +22,11 @@ from kexue.angles._checks import as_generator, check_dimension, check_probabilit
 from kexue.angles.symmetric_beta import inverse_lower_tail, log_normaliser, lower_tail
 
 
+# π/2 as a sum of two doubles, so θ − π/2 is exact to ~1e-32 near the centre
+_HALF_PI_HI = np.pi / 2
+_HALF_PI_LO = 6.123233995736766e-17
+
+
 def _out(arr: np.ndarray):
     """0-d results come back as NumPy scalars, like scipy.stats."""
     return arr[()] if arr.ndim == 0 else arr
@@ -134,8 +139,14 @@ class AngleDistribution(_SymmetricBetaLaw):
         if self.n == 2:
             body = np.full_like(t, self._log_c)
         else:
+            tc = np.clip(t, 0.0, np.pi)
+            delta = (tc - _HALF_PI_HI) - _HALF_PI_LO
+            # near π/2, sin θ = cos δ = 1 − 2 sin²(δ/2); log1p keeps the tiny log exact, which matters once
+            # it is multiplied by n − 2 ~ 1e9. Near 0 and π, log(sin θ) is the accurate one.
             with np.errstate(divide="ignore"):
-                body = self._log_c + (self.n - 2) * np.log(np.sin(np.clip(t, 0.0, np.pi)))
+                log_sin = np.where(np.abs(delta) < np.pi / 4, np.log1p(-2.0 * np.sin(delta / 2) ** 2),
+                                   np.log(np.sin(tc)))
+            body = self._log_c + (self.n - 2) * log_sin
         return np.where(inside, body, -np.inf)
 
     def _halves(self, t):
@@ -188,8 +199,11 @@ class CosineDistribution(_SymmetricBetaLaw):
         if self.n == 3:
             body = np.full_like(e, self._log_c)
         else:
+            # log(1 − η²): log1p(−η²) is exact near 0 (what counts when multiplied by a ~ 5e8);
+            # the factored form keeps 1 ± η exact near ±1
             with np.errstate(divide="ignore"):
-                body = self._log_c + (self._a - 1.0) * (np.log1p(-ec) + np.log1p(ec))
+                log_1m = np.where(np.abs(ec) < 0.5, np.log1p(-ec * ec), np.log1p(-ec) + np.log1p(ec))
+            body = self._log_c + (self._a - 1.0) * log_1m
         return np.where(inside, body, -np.inf)
 
     def _halves(self, e):
