@@ -24,3 +24,15 @@ def test_init_report_rejects_unknown_names(capsys):
     assert main(["init", "report", "--inits", "glorot"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and "glorot" in err and "\n" not in err
+
+
+def test_init_report_gains(tmp_path, capsys):
+    js = tmp_path / "g.json"
+    args = ["init", "report", "--width", "32", "--depth", "8", "--batch", "16", "--trials", "1",
+            "--inits", "orthogonal,he_normal", "--activations", "relu", "--gain", "conventional",
+            "--demo-n", "10", "--demo-trials", "2", "--json", str(js)]
+    assert main(args) == 0
+    runs = {r["init"]: r for r in json.loads(js.read_text())["depth_runs"]}
+    assert runs["orthogonal"]["gain"] == 2 ** 0.5 and runs["he_normal"]["gain"] == 1.0
+    assert 0.2 < runs["orthogonal"]["final_mean_square_ratio"] < 5
+    assert main(args[:-2] + ["--gain", "double"]) == 2

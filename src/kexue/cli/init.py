@@ -21,6 +21,8 @@ def report(
     trials: int = typer.Option(3, "--trials", min=1, help="independent networks per cell (medians are shown)"),
     inits: str = typer.Option(_DEFAULT_INITS, "--inits", help="comma-separated initialiser names"),
     activations: str = typer.Option("linear,relu,tanh", "--activations", help="comma-separated activations"),
+    gain: str = typer.Option("one", "--gain", help="weight gain per activation in the depth runs: one | "
+                             "conventional (calculate_gain) | second-moment (1/√E[f(z)²]); He keeps its own √2"),
     demo_n: int = typer.Option(100, "--demo-n", min=2, help="n of the article's MSE(WᵀW, I) demo"),
     demo_trials: int = typer.Option(200, "--demo-trials", min=1, help="Monte-Carlo draws for the demo"),
     seed: int = typer.Option(0, "--seed", help="random seed"),
@@ -39,14 +41,14 @@ def report(
     torch.set_num_threads(1)
     try:
         with threadpool_limits(1):
-            _report(width, depth, batch, trials, inits, activations, demo_n, demo_trials, seed, plot_spectra,
-                    plot_norms, json_out)
+            _report(width, depth, batch, trials, inits, activations, gain, demo_n, demo_trials, seed,
+                    plot_spectra, plot_norms, json_out)
     finally:
         torch.set_num_threads(threads)
 
 
-def _report(width, depth, batch, trials, inits, activations, demo_n, demo_trials, seed, plot_spectra, plot_norms,
-            json_out) -> None:
+def _report(width, depth, batch, trials, inits, activations, gain, demo_n, demo_trials, seed, plot_spectra,
+            plot_norms, json_out) -> None:
     import json
     import math
 
@@ -54,7 +56,15 @@ def _report(width, depth, batch, trials, inits, activations, demo_n, demo_trials
     import torch
 
     from kexue.cli.angles import markdown_table, parse_list
-    from kexue.init import get_activation, get_initializer, orthogonality_report, propagate
+    from kexue._validation import check_choice
+    from kexue.init import (
+        calculate_gain,
+        get_activation,
+        get_initializer,
+        orthogonality_report,
+        propagate,
+        second_moment_gain,
+    )
 
     names = parse_list(inits, "--inits")
     acts = parse_list(activations, "--activations")
@@ -62,6 +72,9 @@ def _report(width, depth, batch, trials, inits, activations, demo_n, demo_trials
         get_initializer(name)
     for act in acts:
         get_activation(act)
+    check_choice(gain, "--gain", ("one", "conventional", "second-moment"))
+    gain_of = {"one": lambda act: 1.0, "conventional": calculate_gain, "second-moment": second_moment_gain}[gain]
+    gains = {act: gain_of(act) for act in acts}
     rng = np.random.default_rng(seed)
     out: dict = {"width": width, "depth": depth, "batch": batch, "trials": trials, "seed": seed}
 
@@ -99,17 +112,20 @@ def _report(width, depth, batch, trials, inits, activations, demo_n, demo_trials
     results, rows = {}, []
     for act in acts:
         for name in names:
-            runs = [propagate(depth, width, act, name, batch=batch, random_state=seed + t) for t in range(trials)]
+            # He's variance already carries the ReLU gain √2
+            g = 1.0 if name.startswith("he_") else gains[act]
+            runs = [propagate(depth, width, act, name, batch=batch, gain=g, random_state=seed + t)
+                    for t in range(trials)]
             results[(act, name)] = runs
             med = {k: float(np.median([r.summary()[k] for r in runs]))
                    for k in ("final_norm_ratio", "max_norm_drift", "final_mean_square_ratio",
                              "mean_square_drift", "input_grad_ratio", "max_grad_drift")}
-            out.setdefault("depth_runs", []).append({"activation": act, "init": name, **med})
-            rows.append([act, name, f"{med['final_norm_ratio']:.4g}", f"{med['max_norm_drift']:.2g}",
+            out.setdefault("depth_runs", []).append({"activation": act, "init": name, "gain": g, **med})
+            rows.append([act, name, f"{g:.4g}", f"{med['final_norm_ratio']:.4g}", f"{med['max_norm_drift']:.2g}",
                          f"{med['final_mean_square_ratio']:.3g}", f"{med['mean_square_drift']:.3g}",
                          f"{med['input_grad_ratio']:.3g}", f"{med['max_grad_drift']:.3g}"])
     typer.echo(f"\n## Depth: {depth} layers of width {width}, batch {batch}, median of {trials} network(s)\n")
-    typer.echo(markdown_table(["activation", "init", "‖h_L‖/‖x‖", "max abs(‖h_l‖/‖x‖ − 1)", "E[h_L²]/E[x²]",
+    typer.echo(markdown_table(["activation", "init", "gain", "‖h_L‖/‖x‖", "max abs(‖h_l‖/‖x‖ − 1)", "E[h_L²]/E[x²]",
                                "max abs log(E[h_l²]/E[x²])", "‖∂x‖/‖∂h_L‖", "max abs log(grad ratio)"], rows))
 
     if json_out is not None:
