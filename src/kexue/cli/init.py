@@ -22,7 +22,7 @@ def report(
     inits: str = typer.Option(_DEFAULT_INITS, "--inits", help="comma-separated initialiser names"),
     activations: str = typer.Option("linear,relu,tanh", "--activations", help="comma-separated activations"),
     gain: str = typer.Option("one", "--gain", help="weight gain per activation in the depth runs: one | "
-                             "conventional (calculate_gain) | second-moment (1/√E[f(z)²]); He keeps its own √2"),
+                             "conventional (calculate_gain) | second-moment (1/√E(f(z)²)); He keeps its own √2"),
     demo_n: int = typer.Option(100, "--demo-n", min=2, help="n of the article's MSE(WᵀW, I) demo"),
     demo_trials: int = typer.Option(200, "--demo-trials", min=1, help="Monte-Carlo draws for the demo"),
     seed: int = typer.Option(0, "--seed", help="random seed"),
@@ -31,7 +31,7 @@ def report(
     json_out: Optional[Path] = typer.Option(None, "--json", help="write every number as JSON here"),
 ) -> None:
     """Three tables: the article's demo MSE(WᵀW, I) ≈ (n+1)/n²; spectra of a square and a tall (4n×n) weight
-    per initialiser against the Marchenko–Pastur edges; and the drift of ‖h‖, E[h²] and gradient norms
+    per initialiser against the Marchenko–Pastur edges; and the drift of ‖h‖, E(h²) and gradient norms
     through a deep bias-free MLP for each initialiser × activation."""
     import torch
     from threadpoolctl import threadpool_limits
