@@ -35,6 +35,7 @@ def test_cli_table_and_plot(tmp_path, capsys):
     assert main(["similarity", GUITAR_A, GUITAR_B, "-e", "spacy-md", "--plot", str(png)]) == 0
     out = capsys.readouterr().out
     assert "WRD similarity" in out and "guitar" in out
+    assert "random directions in 300-d" in out  # the cosine p-value note from kexue.angles
     assert png.stat().st_size > 1000
 
 

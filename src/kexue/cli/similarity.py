@@ -56,10 +56,10 @@ def similarity(
     if as_json:
         typer.echo(json.dumps(res.to_dict(), ensure_ascii=False))
     else:
-        _print_result(res, emb.name, top, plot)
+        _print_result(res, emb.name, emb.dim, top, plot)
 
 
-def _print_result(res, embedder_name: str, top: int, plot) -> None:
+def _print_result(res, embedder_name: str, dim: int, top: int, plot) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -74,7 +74,7 @@ def _print_result(res, embedder_name: str, top: int, plot) -> None:
     if res.wmd is not None:
         table.add_row("WMD", f"{res.wmd:.4f}", "Word Mover's Distance (Euclidean); lower is more similar")
     if res.cosine is not None:
-        table.add_row("cosine", f"{res.cosine:.4f}", _cosine_note(res.cosine, len(res.tokens_a)))
+        table.add_row("cosine", f"{res.cosine:.4f}", _cosine_note(res.cosine, dim))
     console.print(table)
     rows = res.alignment(top)
     if rows:
@@ -92,8 +92,13 @@ def _print_result(res, embedder_name: str, top: int, plot) -> None:
         console.print(f"plan heat map written to {plot}")
 
 
-def _cosine_note(c: float, _n_tokens: int) -> str:
-    return "cosine of the summed vectors"
+def _cosine_note(c: float, dim: int) -> str:
+    """How surprising the cosine would be for random directions in ``dim`` dimensions (kexue.angles)."""
+    from kexue.angles import cosine_pvalue
+
+    p = float(cosine_pvalue(min(max(c, -1.0), 1.0), dim))
+    return (f"cosine of the summed vectors; for random directions in {dim}-d, P(cos ≥ {c:.2f}) = {p:.1e} "
+            "(real sentence vectors are not random directions: compare against other pairs)")
 
 
 def _score_pairs(path: Path, out: Optional[Path], emb, measures) -> None:
