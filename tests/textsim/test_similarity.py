@@ -30,7 +30,8 @@ def test_cli_json_keys_and_guitar_case(capsys):
     assert close["wrd_similarity"] > far["wrd_similarity"] + 0.5
 
 
-def test_cli_table_and_plot(tmp_path, capsys):
+def test_cli_table_and_plot(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")  # no table wrapping
     png = tmp_path / "plan.png"
     assert main(["similarity", GUITAR_A, GUITAR_B, "-e", "spacy-md", "--plot", str(png)]) == 0
     out = capsys.readouterr().out
