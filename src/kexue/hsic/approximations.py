@@ -101,7 +101,7 @@ def _prepare(x, y, estimator, count, count_name):
 def hsic_rff(x: Any, y: Any, *, kernel_x: KernelSpec = "gaussian", kernel_y: KernelSpec = "gaussian",
              n_features: int = 200, estimator: str = "biased",
              random_state: Optional[int | np.random.Generator] = None) -> float:
-    """HSIC with random Fourier features: O(n·D²) time, O(chunk·D) memory.
+    """HSIC with random Fourier features: O(n·D²) time, O(chunk·D) memory; relative sd ≈ 1/√D (measured).
 
     Approximates :func:`~kexue.hsic.hsic` (same estimator, same median bandwidths, the median taken on a
     2,000-point subsample) for Gaussian and Laplace kernels; kernel error O(1/√D).
