@@ -130,6 +130,9 @@ def article_cmd(
         typer.echo(f"{label}: biased {b['mean']:.4g} ± {b['sd']:.2g}   unbiased {u['mean']:.3g} ± {u['sd']:.2g}")
     typer.echo(f"theory: biased H0 mean (1-1/sqrt 5)^2/n = {r['indep_biased_theory']:.4g}; "
                f"population HSIC of the dependent pair = {r['dep_population']:.7f}")
+    d = r["bias_demo"]
+    typer.echo(f"bias under independence, n = {d['n']}, {d['draws']} draws: biased mean {d['biased']['mean']:.3g} "
+               f"± {d['biased']['se']:.1g} (s.e.), unbiased mean {d['unbiased']['mean']:.2g} ± {d['unbiased']['se']:.1g}")
     _write_json(json_out, r)
 
 
