@@ -30,7 +30,10 @@ def as_samples(x: Any, name: str) -> np.ndarray:
 
 def sq_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Squared Euclidean distances ``||a_i - b_j||^2`` (clipped at 0 against round-off)."""
-    d2 = np.einsum("ij,ij->i", a, a)[:, None] + np.einsum("ij,ij->i", b, b)[None, :] - 2.0 * (a @ b.T)
+    d2 = a @ b.T  # the only n_a×n_b allocation; the rest is in place
+    d2 *= -2.0
+    d2 += np.einsum("ij,ij->i", a, a)[:, None]
+    d2 += np.einsum("ij,ij->i", b, b)[None, :]
     np.maximum(d2, 0.0, out=d2)
     return d2
 
