@@ -11,7 +11,8 @@ block-search pricing):
   ``i → j`` with cost ``C_ij`` and no upper bound, plus a root node joined to every node by an
   artificial arc ``v → root`` of cost 0.
 * Start: a greedy *row-minimum* solution (each row in turn sends its supply to its cheapest open
-  columns). Every allocation closes a row or a column, so its positive cells form a forest; each tree
+  columns; rows with the largest regret — second-cheapest minus cheapest cost — go first, as in
+  Vogel's method). Every allocation closes a row or a column, so its positive cells form a forest; each tree
   of the forest hangs from the root by one artificial arc with zero flow. Zero-flow arcs that point
   to the root make the start *strongly feasible*.
 * Potentials ``π`` make every tree arc tight: ``π_j = π_i + C_ij``; the reduced cost of ``i → j`` is
@@ -114,6 +115,27 @@ def _hang(s, t, C, m, n, pi, parent, depth, stack, deg, adj, root):
                 stack[top] = w
 
 
+@njit(cache=True, fastmath=True)
+def _row_min(C, base, pi, m, n):
+    """``min_j (C[base + j] − π_col j)``; fast-math lets it vectorise (all inputs are finite)."""
+    s = np.inf
+    for j in range(n):
+        s = min(s, C[base + j] - pi[m + j])
+    return s
+
+
+@njit(cache=True)
+def _row_argmin(C, base, pi, m, n):
+    jbest = 0
+    s = np.inf
+    for j in range(n):
+        d = C[base + j] - pi[m + j]
+        if d < s:
+            s = d
+            jbest = j
+    return jbest
+
+
 @njit(cache=True)
 def _solve(a, b, C, m, n, ws, max_iter):
     """Network simplex on strictly positive masses ``a`` (m), ``b`` (n), row-major cost ``C`` (m·n).
@@ -138,9 +160,21 @@ def _solve(a, b, C, m, n, ws, max_iter):
     for j in range(n):
         rest[m + j] = b[j]
 
-    # greedy row-minimum start; every allocation exhausts its row or its column, so the cells form a forest
-    n_open = n
+    # greedy row-minimum start, rows with the largest regret (second-cheapest minus cheapest cost) first;
+    # every allocation exhausts its row or its column, so the allocated cells form a forest
     for i in range(m):
+        c1 = np.inf
+        c2 = np.inf
+        for j in range(n):
+            c = C[i * n + j]
+            if c < c1:
+                c2 = c1
+                c1 = c
+            elif c < c2:
+                c2 = c
+        pi[i] = c1 - c2 if n > 1 else 0.0  # pi is free until the tree is built
+    n_open = n
+    for i in np.argsort(pi[:m]):
         while rest[i] > 0.0 and n_open > 0:
             best = -1
             cbest = np.inf
@@ -162,43 +196,36 @@ def _solve(a, b, C, m, n, ws, max_iter):
             _hang(v, root, C, m, n, pi, parent, depth, stack, deg, adj, root)
 
     block = max(int(math.sqrt(mn)), 8)
-    next_e = 0
+    next_row = 0
     pivots = 0
     status = OPTIMAL
     while True:
-        # block search pricing
-        e = next_e
-        i = e // n
-        j = e - i * n
+        # block search pricing, a whole row at a time (the row minimum vectorises)
+        i = next_row
         dmin = -eps
-        e_in = -1
+        k = -1
         cnt = 0
-        for _ in range(mn):
-            d = C[e] + pi[i] - pi[m + j]
+        for _ in range(m):
+            d = _row_min(C, i * n, pi, m, n) + pi[i]
             if d < dmin:
                 dmin = d
-                e_in = e
-            e += 1
-            j += 1
-            if j == n:
-                j = 0
-                i += 1
-                if i == m:
-                    i = 0
-                    e = 0
-            cnt += 1
-            if cnt == block:
-                if e_in >= 0:
+                k = i
+            i += 1
+            if i == m:
+                i = 0
+            cnt += n
+            if cnt >= block:
+                if k >= 0:
                     break
                 cnt = 0
-        next_e = e
-        if e_in < 0:
+        next_row = i
+        if k < 0:
             break
         if pivots >= max_iter:
             status = MAX_ITER_REACHED
             break
         pivots += 1
-        k = e_in // n
+        e_in = k * n + _row_argmin(C, k * n, pi, m, n)
         lnode = m + (e_in - k * n)
 
         # apex of the cycle closed by k → l

@@ -1,9 +1,10 @@
 """WRD and WMD for many pairs at once, and pairwise matrices, on the batched exact solver.
 
-For aligned lists ``xs[k] (m_k, d)`` and ``ys[k] (n_k, d)`` the vectors are packed once into flat
-arrays with offsets; one ``numba.prange`` loop over pairs then builds each pair's masses and costs
-from the packed vectors and solves it exactly with :mod:`kexue.ot.network_simplex`, all in compiled
-code (float32 or float64 embeddings in, float64 transport):
+For aligned lists ``xs[k] (m_k, d)`` and ``ys[k] (n_k, d)`` the sequences are described once by
+flat arrays (data addresses, lengths, weight offsets) — the vectors themselves are not copied — and one
+``numba.prange`` loop over pairs builds each pair's masses and costs and solves it exactly with
+:mod:`kexue.ot.network_simplex`, all in compiled code (float32 or float64 embeddings in, float64
+transport). NaN/inf inputs are detected in the same pass that reads the vectors.
 
 * WRD: ``p_i = w_i‖x_i‖ / Σ_k w_k‖x_k‖`` (``w = 1`` unless weights are given; zero-norm vectors carry
   zero mass) and ``C_ij = ½‖x_i/‖x_i‖ − y_j/‖y_j‖‖² = 1 − cos(x_i, y_j)``, so identical vectors cost 0.
@@ -17,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from numba import njit, prange
+from numba import carray, njit, prange, types
+from numba.extending import intrinsic
 
 from kexue._validation import check_choice, check_positive_int
 from kexue.ot.batch import n_chunks, pack, segment_sums, warn_status
@@ -25,57 +27,108 @@ from kexue.ot.network_simplex import MAX_ITER, _solve, _workspace
 
 MEASURES = ("wrd", "wmd")
 WMD_METRICS = ("euclidean", "rms")
-#: kernel codes: 0/1 are solver statuses; these flag a side with no mass (WRD: all vectors zero)
-_EMPTY_X, _EMPTY_Y = 2, 3
+#: kernel codes: 0/1 are solver statuses; these flag a side with no mass (WRD: all vectors zero) or NaN/inf
+_EMPTY_X, _EMPTY_Y, _NONFINITE_X, _NONFINITE_Y = 2, 3, 4, 5
 #: kernel measure codes
 _WRD, _WMD, _WMD_RMS = 0, 1, 2
-#: vectors packed per call of the compiled kernel (bounds the packed copy to ~128 MB of float32)
-_CHUNK_VALUES = 1 << 25
 
 
-@njit(cache=True)
-def _side(V, v0, m, W, d, measure, buf, mass):
-    """Masses of one side (unnormalised) and its kept vectors, in float64; returns (count, total)."""
+@intrinsic
+def _as_pointer(typingctx, address, witness):
+    """Typed pointer to ``witness.dtype`` at an integer ``address`` (for zero-copy views of input arrays)."""
+    ptr_type = types.CPointer(witness.dtype)
+
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], context.get_value_type(ptr_type))
+
+    return ptr_type(address, witness), codegen
+
+
+@njit(cache=True, fastmath={"reassoc", "contract"})
+def _side(V, m, W, w0, d, measure, buf, mass):
+    """Masses of one side (unnormalised) and its kept vectors in float64 (unit vectors for WRD).
+
+    ``V`` holds the ``m × d`` vectors row-major and ``W[w0:w0+m]`` their weights. Vectors with zero
+    mass are skipped. Returns ``(kept, total mass, all values finite)``.
+    """
     kept = 0
     total = 0.0
+    finite = True
     for i in range(m):
-        row = (v0 + i) * d
+        row = i * d
+        out = kept * d
+        s = 0.0
         if measure == _WRD:
-            s = 0.0
             for k in range(d):
-                s += np.float64(V[row + k]) ** 2
+                t = np.float64(V[row + k])
+                s += t * t
+            finite = finite and np.isfinite(s)
             norm = np.sqrt(s)
-            w = norm * W[v0 + i]
+            w = norm * W[w0 + i]
             if w > 0.0:
                 inv = 1.0 / norm
                 for k in range(d):
-                    buf[kept * d + k] = np.float64(V[row + k]) * inv
+                    buf[out + k] = np.float64(V[row + k]) * inv
         else:
-            w = W[v0 + i]
-            if w > 0.0:
-                for k in range(d):
-                    buf[kept * d + k] = V[row + k]
+            w = W[w0 + i]
+            for k in range(d):
+                t = np.float64(V[row + k])
+                buf[out + k] = t
+                s += t * 0.0  # NaN iff some value is NaN or inf
+            finite = finite and s == 0.0
         if w > 0.0:
             mass[kept] = w
             total += w
             kept += 1
-    return kept, total
+    return kept, total, finite
 
 
 @njit(cache=True, fastmath={"reassoc", "contract"})
 def _sq_dists(U, mm, V, nn, d, out):
-    """``out[r·nn + c] = ‖U_r − V_c‖²`` (identical rows give exactly 0)."""
+    """``out[r·nn + c] = ‖U_r − V_c‖²`` (identical rows give exactly 0).
+
+    Four columns at a time, so each loaded ``U`` element serves four differences.
+    """
     for r in range(mm):
-        for c in range(nn):
-            s = 0.0
+        u0 = r * d
+        o = r * nn
+        c = 0
+        while c + 4 <= nn:
+            v0 = c * d
+            v1 = v0 + d
+            v2 = v1 + d
+            v3 = v2 + d
+            s0 = 0.0
+            s1 = 0.0
+            s2 = 0.0
+            s3 = 0.0
             for k in range(d):
-                t = U[r * d + k] - V[c * d + k]
-                s += t * t
-            out[r * nn + c] = s
+                u = U[u0 + k]
+                t0 = u - V[v0 + k]
+                t1 = u - V[v1 + k]
+                t2 = u - V[v2 + k]
+                t3 = u - V[v3 + k]
+                s0 += t0 * t0
+                s1 += t1 * t1
+                s2 += t2 * t2
+                s3 += t3 * t3
+            out[o + c] = s0
+            out[o + c + 1] = s1
+            out[o + c + 2] = s2
+            out[o + c + 3] = s3
+            c += 4
+        while c < nn:
+            v0 = c * d
+            s0 = 0.0
+            for k in range(d):
+                t0 = U[u0 + k] - V[v0 + k]
+                s0 += t0 * t0
+            out[o + c] = s0
+            c += 1
 
 
 @njit(parallel=True, cache=True)
-def _pairs_kernel(X, xoff, WX, Y, yoff, WY, ix, iy, d, measure, max_iter, chunks):
+def _pairs_kernel(xaddr, xlen, xw0, WX, yaddr, ylen, yw0, WY, ix, iy, d, measure, max_iter, chunks, witness):
     n_pairs = ix.shape[0]
     values = np.empty(n_pairs)
     status = np.zeros(n_pairs, np.int8)
@@ -83,8 +136,8 @@ def _pairs_kernel(X, xoff, WX, Y, yoff, WY, ix, iy, d, measure, max_iter, chunks
         max_m = 1
         max_n = 1
         for p in range(c, n_pairs, chunks):
-            max_m = max(max_m, xoff[ix[p] + 1] - xoff[ix[p]])
-            max_n = max(max_n, yoff[iy[p] + 1] - yoff[iy[p]])
+            max_m = max(max_m, xlen[ix[p]])
+            max_n = max(max_n, ylen[iy[p]])
         ws = _workspace(max_m, max_n)
         ux = np.empty(max_m * d)
         uy = np.empty(max_n * d)
@@ -92,12 +145,17 @@ def _pairs_kernel(X, xoff, WX, Y, yoff, WY, ix, iy, d, measure, max_iter, chunks
         qb = np.empty(max_n)
         C = np.empty(max_m * max_n)
         for p in range(c, n_pairs, chunks):
-            x0 = xoff[ix[p]]
-            y0 = yoff[iy[p]]
-            mm, sa = _side(X, x0, xoff[ix[p] + 1] - x0, WX, d, measure, ux, pa)
-            nn, sb = _side(Y, y0, yoff[iy[p] + 1] - y0, WY, d, measure, uy, qb)
+            m = xlen[ix[p]]
+            n = ylen[iy[p]]
+            X = carray(_as_pointer(xaddr[ix[p]], witness), (m * d,))
+            Y = carray(_as_pointer(yaddr[iy[p]], witness), (n * d,))
+            mm, sa, okx = _side(X, m, WX, xw0[ix[p]], d, measure, ux, pa)
+            nn, sb, oky = _side(Y, n, WY, yw0[iy[p]], d, measure, uy, qb)
+            values[p] = np.nan
+            if not okx or not oky:
+                status[p] = _NONFINITE_X if not okx else _NONFINITE_Y
+                continue
             if mm == 0 or nn == 0:
-                values[p] = np.nan
                 status[p] = _EMPTY_X if mm == 0 else _EMPTY_Y
                 continue
             for r in range(mm):
@@ -118,94 +176,96 @@ def _pairs_kernel(X, xoff, WX, Y, yoff, WY, ix, iy, d, measure, max_iter, chunks
     return values, status
 
 
-class _Packed:
-    """One list of vector sequences packed for the kernel: rows, offsets, per-row weights."""
+class _Seqs:
+    """A list of ``(tokens, d)`` arrays described for the kernel without copying the vectors.
+
+    Keeps the arrays alive and records their data addresses, lengths, the common dtype (float32 when
+    every array is float32, else float64 — only then are arrays converted) and flat per-token weights.
+    """
 
     def __init__(self, seqs, weights, name: str, wname: str, d: int | None = None):
-        rows, self.off, shapes = pack(seqs, name, ndim=2, dtype=None)
-        self.d = shapes[0][1]
-        if d is not None and self.d != d:
-            raise ValueError(f"vectors have dimension {self.d} in {name} but another list has {d}; "
-                             "embed both sides with the same model")
-        self.rows = rows.ravel()
-        if weights is None:
-            self.w = np.ones(self.off[-1])
-        else:
-            w, woff, _ = pack(weights, wname, ndim=1)
-            if len(woff) != len(self.off) or np.any(woff != self.off):
-                k = int(np.flatnonzero(np.diff(woff) != np.diff(self.off))[0]) if len(woff) == len(self.off) else 0
-                raise ValueError(f"{wname} must give one weight per vector of {name} (first mismatch at {k})")
-            if np.any(w < 0):
-                k = int(np.searchsorted(woff, np.flatnonzero(w < 0)[0], side="right")) - 1
-                raise ValueError(f"{wname}[{k}] has negative entries; weights must be >= 0")
-            tot = segment_sums(w, woff)
-            if np.any(tot <= 0):
-                k = int(np.flatnonzero(tot <= 0)[0])
-                raise ValueError(f"{wname}[{k}] sums to {tot[k]:.3g}; at least one weight must be positive")
-            self.w = w
-
-
-def _check_lists(xs, ys, name_x: str = "xs", name_y: str = "ys"):
-    for seqs, name in ((xs, name_x), (ys, name_y)):
         if isinstance(seqs, np.ndarray) or not isinstance(seqs, Sequence):
             raise TypeError(f"{name} must be a list of (tokens, d) arrays, got {type(seqs).__name__}")
         if len(seqs) == 0:
             raise ValueError(f"{name} is empty; pass at least one vector sequence")
+        arrs = [np.asarray(x) for x in seqs]
+        bad = next((k for k, x in enumerate(arrs) if x.ndim != 2 or x.shape[0] == 0), None)
+        if bad is not None:
+            raise ValueError(f"{name}[{bad}] must be a non-empty (tokens, d) array, got shape {arrs[bad].shape}")
+        dims = {x.shape[1] for x in arrs}
+        if len(dims) > 1 or (d is not None and dims != {d}):
+            raise ValueError(f"vector dimensions differ ({sorted(dims | ({d} if d else set()))}) across the inputs; "
+                             "embed every text with the same model")
+        self.d = dims.pop()
+        if any(x.dtype.kind not in "fiub" for x in arrs):
+            k = next(k for k, x in enumerate(arrs) if x.dtype.kind not in "fiub")
+            raise TypeError(f"{name}[{k}] must hold numbers, got dtype {arrs[k].dtype}")
+        self._use(arrs, np.float32 if all(x.dtype == np.float32 for x in arrs) else np.float64)
+        self.w0 = np.zeros(len(arrs), np.int64)
+        np.cumsum(self.len[:-1], out=self.w0[1:])
+        self.name = name
+        if weights is None:
+            self.w = np.ones(int(self.len.sum()))
+            return
+        if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or len(weights) != len(arrs):
+            raise ValueError(f"{wname} must be None or a list of {len(arrs)} weight vectors, one per sequence")
+        w, woff, _ = pack(weights, wname, ndim=1)
+        if np.any(np.diff(woff) != self.len):
+            k = int(np.flatnonzero(np.diff(woff) != self.len)[0])
+            raise ValueError(f"{wname}[{k}] has {woff[k + 1] - woff[k]} weights but {name}[{k}] has "
+                             f"{self.len[k]} vectors; give one weight per vector")
+        if np.any(w < 0):
+            k = int(np.searchsorted(woff, np.flatnonzero(w < 0)[0], side="right")) - 1
+            raise ValueError(f"{wname}[{k}] has negative entries; weights must be >= 0")
+        tot = segment_sums(w, woff)
+        if np.any(tot <= 0):
+            k = int(np.flatnonzero(tot <= 0)[0])
+            raise ValueError(f"{wname}[{k}] sums to {tot[k]:.3g}; at least one weight must be positive")
+        self.w = w
 
 
-def _run(px: _Packed, py: _Packed, ix, iy, measure: str, metric: str, max_iter: int) -> np.ndarray:
+    def _use(self, arrs, dtype) -> None:
+        self.dtype = dtype
+        self.arrays = [x if x.dtype == dtype and x.flags.c_contiguous else np.ascontiguousarray(x, dtype=dtype)
+                       for x in arrs]
+        self.addr = np.fromiter((x.ctypes.data for x in self.arrays), np.uint64, len(arrs))
+        self.len = np.fromiter((x.shape[0] for x in self.arrays), np.int64, len(arrs))
+
+    def common_dtype(self, other: "_Seqs") -> None:
+        """One kernel reads both sides: if one side is float64, read the other as float64 too."""
+        for s in (self, other):
+            if s.dtype != np.float64 and (self.dtype, other.dtype) != (np.float32, np.float32):
+                s._use(s.arrays, np.float64)
+
+
+def _run(sx: _Seqs, sy: _Seqs, ix, iy, measure: str, metric: str, max_iter: int) -> np.ndarray:
+    """Solve pairs ``(sx[ix[p]], sy[iy[p]])``; raise ``ValueError`` for bad inputs found by the kernel."""
     code = _WRD if measure == "wrd" else (_WMD_RMS if metric == "rms" else _WMD)
-    values, status = _pairs_kernel(px.rows, px.off, px.w, py.rows, py.off, py.w, ix, iy, px.d, code,
-                                   max_iter, n_chunks(len(ix)))
-    for flag, seqs, idx in ((_EMPTY_X, "xs", ix), (_EMPTY_Y, "ys", iy)):
+    sx.common_dtype(sy)
+    values, status = _pairs_kernel(sx.addr, sx.len, sx.w0, sx.w, sy.addr, sy.len, sy.w0, sy.w, ix, iy, sx.d, code,
+                                   max_iter, n_chunks(len(ix)), np.empty(0, sx.dtype))
+    for flag, name, idx, what in ((_NONFINITE_X, sx.name, ix, "contains NaN or infinite values; clean them first"),
+                                  (_NONFINITE_Y, sy.name, iy, "contains NaN or infinite values; clean them first"),
+                                  (_EMPTY_X, sx.name, ix, _EMPTY_MSG), (_EMPTY_Y, sy.name, iy, _EMPTY_MSG)):
         bad = np.flatnonzero(status == flag)
         if bad.size:
-            raise ValueError(f"{seqs}[{idx[bad[0]]}] has only zero-norm vectors (or zero weights), so WRD is "
-                             "undefined; drop all-zero inputs before comparing")
+            raise ValueError(f"{name}[{idx[bad[0]]}] {what}")
     warn_status(status)
     return values
 
 
-def _slices(sizes: np.ndarray, d: int):
-    """Split consecutive items into runs of at most ``_CHUNK_VALUES`` packed values."""
-    per = np.maximum(sizes * d, 1)
-    start, acc = 0, 0
-    for k, s in enumerate(per):
-        if acc and acc + s > _CHUNK_VALUES:
-            yield start, k
-            start, acc = k, 0
-        acc += s
-    yield start, len(per)
+_EMPTY_MSG = ("has only zero-norm vectors (or zero weights), so WRD is undefined; "
+              "drop all-zero inputs before comparing")
 
 
 def _aligned(xs, ys, x_weights, y_weights, measure, metric, max_iter):
-    _check_lists(xs, ys)
-    if len(xs) != len(ys):
-        raise ValueError(f"xs has {len(xs)} sequences but ys has {len(ys)}; pairs must align")
-    for w, name in ((x_weights, "x_weights"), (y_weights, "y_weights")):
-        if w is not None and (isinstance(w, np.ndarray) or not isinstance(w, Sequence) or len(w) != len(xs)):
-            raise ValueError(f"{name} must be None or a list of {len(xs)} weight vectors, one per sequence")
     max_iter = check_positive_int(max_iter, "max_iter")
-    sizes = np.fromiter((np.shape(x)[0] + np.shape(y)[0] if np.ndim(x) == 2 and np.ndim(y) == 2 else 0
-                         for x, y in zip(xs, ys)), np.int64, len(xs))
-    d = np.shape(xs[0])[-1] if np.ndim(xs[0]) == 2 else 1
-    out = np.empty(len(xs))
-    for lo, hi in _slices(sizes, d):
-        sub = slice(lo, hi)
-        px = _Packed(xs[sub], None if x_weights is None else x_weights[sub], "xs", "x_weights")
-        py = _Packed(ys[sub], None if y_weights is None else y_weights[sub], "ys", "y_weights", d=px.d)
-        idx = np.arange(hi - lo, dtype=np.int64)
-        try:
-            out[sub] = _run(px, py, idx, idx, measure, metric, max_iter)
-        except ValueError as exc:  # report the index in the caller's lists, not in the slice
-            raise ValueError(_shift_index(str(exc), lo)) from None
-    return out
-
-
-def _shift_index(msg: str, lo: int) -> str:
-    import re
-
-    return re.sub(r"(xs|ys|x_weights|y_weights)\[(\d+)\]", lambda m: f"{m[1]}[{int(m[2]) + lo}]", msg) if lo else msg
+    sx = _Seqs(xs, x_weights, "xs", "x_weights")
+    sy = _Seqs(ys, y_weights, "ys", "y_weights", d=sx.d)
+    if len(sx.len) != len(sy.len):
+        raise ValueError(f"xs has {len(sx.len)} sequences but ys has {len(sy.len)}; pairs must align")
+    idx = np.arange(len(sx.len), dtype=np.int64)
+    return _run(sx, sy, idx, idx, measure, metric, max_iter)
 
 
 def wrd_batch(xs, ys, x_weights=None, y_weights=None, *, max_iter: int = MAX_ITER) -> np.ndarray:
@@ -273,7 +333,7 @@ def pairwise(xs, ys, measure: str = "wrd", *, metric: str = "euclidean", progres
              chunk_size: int = 4096, max_iter: int = MAX_ITER) -> np.ndarray:
     """Matrix ``D[i, j] = measure(xs[i], ys[j])`` of exact WRD or WMD (default masses).
 
-    Both lists are packed once; the ``len(xs) × len(ys)`` pairs are solved by the batch kernel in
+    Both lists are described once (no copy); the ``len(xs) × len(ys)`` pairs are solved by the batch kernel in
     chunks of ``chunk_size`` pairs, with a progress bar when ``progress=True``.
 
     Examples
@@ -287,10 +347,9 @@ def pairwise(xs, ys, measure: str = "wrd", *, metric: str = "euclidean", progres
     check_choice(metric, "metric", WMD_METRICS)
     chunk_size = check_positive_int(chunk_size, "chunk_size")
     max_iter = check_positive_int(max_iter, "max_iter")
-    _check_lists(xs, ys)
-    px = _Packed(xs, None, "xs", "x_weights")
-    py = _Packed(ys, None, "ys", "y_weights", d=px.d)
-    nx, ny = len(px.off) - 1, len(py.off) - 1
+    sx = _Seqs(xs, None, "xs", "x_weights")
+    sy = _Seqs(ys, None, "ys", "y_weights", d=sx.d)
+    nx, ny = len(sx.len), len(sy.len)
     out = np.empty(nx * ny)
     starts = range(0, nx * ny, chunk_size)
     if progress:
@@ -300,15 +359,15 @@ def pairwise(xs, ys, measure: str = "wrd", *, metric: str = "euclidean", progres
             task = bar.add_task(f"{measure.upper()} {nx}×{ny}", total=nx * ny)
             for lo in starts:
                 hi = min(lo + chunk_size, nx * ny)
-                out[lo:hi] = _pair_chunk(px, py, ny, lo, hi, measure, metric, max_iter)
+                out[lo:hi] = _pair_chunk(sx, sy, ny, lo, hi, measure, metric, max_iter)
                 bar.advance(task, hi - lo)
     else:
         for lo in starts:
             hi = min(lo + chunk_size, nx * ny)
-            out[lo:hi] = _pair_chunk(px, py, ny, lo, hi, measure, metric, max_iter)
+            out[lo:hi] = _pair_chunk(sx, sy, ny, lo, hi, measure, metric, max_iter)
     return out.reshape(nx, ny)
 
 
-def _pair_chunk(px, py, ny, lo, hi, measure, metric, max_iter):
+def _pair_chunk(sx, sy, ny, lo, hi, measure, metric, max_iter):
     flat = np.arange(lo, hi, dtype=np.int64)
-    return _run(px, py, flat // ny, flat % ny, measure, metric, max_iter)
+    return _run(sx, sy, flat // ny, flat % ny, measure, metric, max_iter)
