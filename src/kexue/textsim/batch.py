@@ -85,46 +85,64 @@ def _side(V, m, W, w0, d, measure, buf, mass):
 
 @njit(cache=True, fastmath={"reassoc", "contract"})
 def _sq_dists(U, mm, V, nn, d, out):
-    """``out[r·nn + c] = ‖U_r − V_c‖²`` (identical rows give exactly 0).
+    """``out[r·w + c] = ‖U_r − V_c‖²`` with row stride ``w = ⌈nn/4⌉·4`` (identical rows give exactly 0).
 
-    Four columns at a time, so each loaded ``U`` element serves four differences.
+    Register-tiled over 2 rows × 4 columns so each loaded element serves several differences. ``U``
+    must hold ``⌈mm/2⌉·2`` rows and ``V`` ``w`` rows (padding rows are computed and ignored).
     """
-    for r in range(mm):
+    w = (nn + 3) // 4 * 4
+    r = 0
+    while r < mm:  # (while loops: numba's stepped ranges kept LLVM from vectorising the k loop)
         u0 = r * d
-        o = r * nn
+        u1 = u0 + d
         c = 0
-        while c + 4 <= nn:
+        while c < nn:
             v0 = c * d
             v1 = v0 + d
             v2 = v1 + d
             v3 = v2 + d
-            s0 = 0.0
-            s1 = 0.0
-            s2 = 0.0
-            s3 = 0.0
+            s00 = 0.0
+            s01 = 0.0
+            s02 = 0.0
+            s03 = 0.0
+            s10 = 0.0
+            s11 = 0.0
+            s12 = 0.0
+            s13 = 0.0
             for k in range(d):
-                u = U[u0 + k]
-                t0 = u - V[v0 + k]
-                t1 = u - V[v1 + k]
-                t2 = u - V[v2 + k]
-                t3 = u - V[v3 + k]
-                s0 += t0 * t0
-                s1 += t1 * t1
-                s2 += t2 * t2
-                s3 += t3 * t3
-            out[o + c] = s0
-            out[o + c + 1] = s1
-            out[o + c + 2] = s2
-            out[o + c + 3] = s3
+                a0 = U[u0 + k]
+                a1 = U[u1 + k]
+                b0 = V[v0 + k]
+                b1 = V[v1 + k]
+                b2 = V[v2 + k]
+                b3 = V[v3 + k]
+                t = a0 - b0
+                s00 += t * t
+                t = a0 - b1
+                s01 += t * t
+                t = a0 - b2
+                s02 += t * t
+                t = a0 - b3
+                s03 += t * t
+                t = a1 - b0
+                s10 += t * t
+                t = a1 - b1
+                s11 += t * t
+                t = a1 - b2
+                s12 += t * t
+                t = a1 - b3
+                s13 += t * t
+            o = r * w + c
+            out[o] = s00
+            out[o + 1] = s01
+            out[o + 2] = s02
+            out[o + 3] = s03
+            out[o + w] = s10
+            out[o + w + 1] = s11
+            out[o + w + 2] = s12
+            out[o + w + 3] = s13
             c += 4
-        while c < nn:
-            v0 = c * d
-            s0 = 0.0
-            for k in range(d):
-                t0 = U[u0 + k] - V[v0 + k]
-                s0 += t0 * t0
-            out[o + c] = s0
-            c += 1
+        r += 2
 
 
 @njit(parallel=True, cache=True)
@@ -139,10 +157,11 @@ def _pairs_kernel(xaddr, xlen, xw0, WX, yaddr, ylen, yw0, WY, ix, iy, d, measure
             max_m = max(max_m, xlen[ix[p]])
             max_n = max(max_n, ylen[iy[p]])
         ws = _workspace(max_m, max_n)
-        ux = np.empty(max_m * d)
-        uy = np.empty(max_n * d)
+        ux = np.zeros((max_m + 1) * d)  # padded for the 2 × 4 tiles of _sq_dists
+        uy = np.zeros((max_n + 3) * d)
         pa = np.empty(max_m)
         qb = np.empty(max_n)
+        sq = np.empty((max_m + 1) * (max_n + 3))
         C = np.empty(max_m * max_n)
         for p in range(c, n_pairs, chunks):
             m = xlen[ix[p]]
@@ -162,14 +181,15 @@ def _pairs_kernel(xaddr, xlen, xw0, WX, yaddr, ylen, yw0, WY, ix, iy, d, measure
                 pa[r] /= sa
             for s in range(nn):
                 qb[s] /= sb
-            _sq_dists(ux, mm, uy, nn, d, C)
-            if measure == _WRD:
-                for e in range(mm * nn):
-                    C[e] *= 0.5
-            else:
-                scale = np.sqrt(d) if measure == _WMD_RMS else 1.0
-                for e in range(mm * nn):
-                    C[e] = np.sqrt(C[e]) / scale
+            _sq_dists(ux, mm, uy, nn, d, sq)
+            w = (nn + 3) // 4 * 4
+            scale = np.sqrt(d) if measure == _WMD_RMS else 1.0
+            for r in range(mm):
+                for s in range(nn):
+                    if measure == _WRD:
+                        C[r * nn + s] = 0.5 * sq[r * w + s]
+                    else:
+                        C[r * nn + s] = np.sqrt(sq[r * w + s]) / scale
             cost, st, _ = _solve(pa, qb, C, mm, nn, ws, max_iter)
             values[p] = cost
             status[p] = st
