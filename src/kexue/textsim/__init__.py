@@ -1,0 +1,18 @@
+"""Text similarity over vector sequences with optimal transport.
+
+Exact measures: :func:`wmd` (Word Mover's Distance), :func:`wrd` / :func:`wrd_similarity` (Word Rotator's
+Distance), the sentence-vector baseline :func:`cosine`; cheap lower bounds in :mod:`kexue.textsim.bounds`;
+text-level comparison with embedders in :func:`compare`.
+"""
+
+from kexue.textsim.bounds import rwmd, wcd, wrd_centroid, wrd_relaxed
+from kexue.textsim.cosine import cosine
+from kexue.textsim.wmd import wmd
+from kexue.textsim.wrd import wrd, wrd_similarity
+from kexue.textsim.similarity import MEASURES, SimilarityResult, compare, compare_embedded
+from kexue.textsim.embedders import get_embedder
+from kexue.textsim.index import Index, SearchStats
+
+__all__ = ["wmd", "wrd", "wrd_similarity", "cosine", "wcd", "rwmd", "wrd_centroid", "wrd_relaxed", "compare",
+           "compare_embedded", "SimilarityResult", "MEASURES", "get_embedder", "Index",
+           "SearchStats"]
