@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Sequence
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import get_num_threads, njit, parallel_chunksize, prange
 
 from kexue._validation import check_positive_int
 from kexue.ot.masses import MASS_RTOL
@@ -95,8 +95,15 @@ def _emd_kernel(A, aoff, B, boff, C, coff, max_iter, plans, n_chunks):
 
 
 def n_chunks(n_items: int) -> int:
-    """Interleaved work chunks for a prange loop: a few per thread so uneven problem sizes balance out."""
-    return max(1, min(n_items, 4 * get_num_threads()))
+    """Interleaved work chunks for a prange loop: many per thread, handed out dynamically (see
+    :func:`run_dynamic`), so uneven problem sizes and a busy core balance out."""
+    return max(1, min(n_items, 16 * get_num_threads()))
+
+
+def run_dynamic(kernel, *args):
+    """Call a prange kernel with chunks of one iteration handed to threads as they free up."""
+    with parallel_chunksize(1):
+        return kernel(*args)
 
 
 def check_batch_masses(A: np.ndarray, aoff: np.ndarray, B: np.ndarray, boff: np.ndarray,
@@ -183,7 +190,7 @@ def emd_batch(a_list, b_list, costs, *, return_plans: bool = False, max_iter: in
     coff = np.zeros(len(ms) + 1, np.int64)
     np.cumsum(ms * ns, out=coff[1:])
     plans = np.zeros(coff[-1] if return_plans else 0)
-    values, status = _emd_kernel(A, aoff, B, boff, C, coff, max_iter, plans, n_chunks(len(ms)))
+    values, status = run_dynamic(_emd_kernel, A, aoff, B, boff, C, coff, max_iter, plans, n_chunks(len(ms)))
     warn_status(status)
     if not return_plans:
         return values

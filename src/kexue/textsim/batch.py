@@ -22,7 +22,7 @@ from numba import carray, njit, prange, types
 from numba.extending import intrinsic
 
 from kexue._validation import check_choice, check_positive_int
-from kexue.ot.batch import n_chunks, pack, segment_sums, warn_status
+from kexue.ot.batch import n_chunks, pack, run_dynamic, segment_sums, warn_status
 from kexue.ot.network_simplex import MAX_ITER, _solve, _workspace
 
 MEASURES = ("wrd", "wmd")
@@ -262,7 +262,7 @@ def _run(sx: _Seqs, sy: _Seqs, ix, iy, measure: str, metric: str, max_iter: int)
     """Solve pairs ``(sx[ix[p]], sy[iy[p]])``; raise ``ValueError`` for bad inputs found by the kernel."""
     code = _WRD if measure == "wrd" else (_WMD_RMS if metric == "rms" else _WMD)
     sx.common_dtype(sy)
-    values, status = _pairs_kernel(sx.addr, sx.len, sx.w0, sx.w, sy.addr, sy.len, sy.w0, sy.w, ix, iy, sx.d, code,
+    values, status = run_dynamic(_pairs_kernel, sx.addr, sx.len, sx.w0, sx.w, sy.addr, sy.len, sy.w0, sy.w, ix, iy, sx.d, code,
                                    max_iter, n_chunks(len(ix)), np.empty(0, sx.dtype))
     for flag, name, idx, what in ((_NONFINITE_X, sx.name, ix, "contains NaN or infinite values; clean them first"),
                                   (_NONFINITE_Y, sy.name, iy, "contains NaN or infinite values; clean them first"),
