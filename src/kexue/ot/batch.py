@@ -68,6 +68,7 @@ def _emd_kernel(A, aoff, B, boff, C, coff, max_iter, plans, n_chunks):
     n_prob = aoff.shape[0] - 1
     values = np.empty(n_prob)
     status = np.zeros(n_prob, np.int8)
+    pivots = np.zeros(n_prob, np.int64)
     want_plans = plans.shape[0] > 0
     for c in prange(n_chunks):
         max_m = 1
@@ -84,14 +85,15 @@ def _emd_kernel(A, aoff, B, boff, C, coff, max_iter, plans, n_chunks):
         for p in range(c, n_prob, n_chunks):
             m = aoff[p + 1] - aoff[p]
             n = boff[p + 1] - boff[p]
-            cost, st, _, mm, nn = _compact_and_solve(A[aoff[p]:aoff[p + 1]], B[boff[p]:boff[p + 1]],
+            cost, st, piv, mm, nn = _compact_and_solve(A[aoff[p]:aoff[p + 1]], B[boff[p]:boff[p + 1]],
                                                      C[coff[p]:coff[p + 1]], m, n, ws, ca, cb, cC,
                                                      rows, cols, max_iter)
             values[p] = cost
             status[p] = st
+            pivots[p] = piv
             if want_plans:
                 _scatter_plan(ws[0], rows, cols, mm, nn, n, plans[coff[p]:coff[p + 1]])
-    return values, status
+    return values, status, pivots
 
 
 def n_chunks(n_items: int) -> int:
@@ -190,7 +192,7 @@ def emd_batch(a_list, b_list, costs, *, return_plans: bool = False, max_iter: in
     coff = np.zeros(len(ms) + 1, np.int64)
     np.cumsum(ms * ns, out=coff[1:])
     plans = np.zeros(coff[-1] if return_plans else 0)
-    values, status = run_dynamic(_emd_kernel, A, aoff, B, boff, C, coff, max_iter, plans, n_chunks(len(ms)))
+    values, status, _ = run_dynamic(_emd_kernel, A, aoff, B, boff, C, coff, max_iter, plans, n_chunks(len(ms)))
     warn_status(status)
     if not return_plans:
         return values

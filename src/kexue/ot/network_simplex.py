@@ -347,22 +347,6 @@ def _scatter_plan(flow, rows, cols, mm, nn, n, plan):
             plan[rows[r] * n + cols[c]] = flow[r * nn + c]
 
 
-@njit(cache=True)
-def _single(a, b, C, max_iter):
-    m = a.shape[0]
-    n = b.shape[0]
-    ws = _workspace(m, n)
-    ca = np.empty(m)
-    cb = np.empty(n)
-    cC = np.empty(m * n)
-    rows = np.empty(m, np.int64)
-    cols = np.empty(n, np.int64)
-    cost, status, pivots, mm, nn = _compact_and_solve(a, b, C.ravel(), m, n, ws, ca, cb, cC, rows, cols, max_iter)
-    plan = np.zeros(m * n)
-    _scatter_plan(ws[0], rows, cols, mm, nn, n, plan)
-    return cost, plan.reshape(m, n), status, pivots
-
-
 def network_simplex(a, b, cost, *, max_iter: int = MAX_ITER):
     """Solve one dense transport problem exactly with the numba network simplex.
 
@@ -400,5 +384,9 @@ def network_simplex(a, b, cost, *, max_iter: int = MAX_ITER):
     if C.shape != (a.shape[0], b.shape[0]):
         raise ValueError(f"cost has shape {C.shape}, expected (len(a), len(b)) = ({a.shape[0]}, {b.shape[0]})")
     max_iter = check_positive_int(max_iter, "max_iter")
-    value, plan, status, pivots = _single(a, b, C, max_iter)
-    return float(value), plan, int(status), int(pivots)
+    from kexue.ot.batch import _emd_kernel  # the batch kernel on one problem (imports this module)
+
+    plan = np.zeros(C.size)
+    off = np.array([0, a.shape[0]]), np.array([0, b.shape[0]]), np.array([0, C.size])
+    values, status, pivots = _emd_kernel(a, off[0], b, off[1], C.ravel(), off[2], max_iter, plan, 1)
+    return float(values[0]), plan.reshape(C.shape), int(status[0]), int(pivots[0])
