@@ -7,5 +7,6 @@ Formulas
 
 from kexue.ot.emd import emd
 from kexue.ot.masses import check_masses, normalise_weights
+from kexue.ot.batch import emd_batch
 
 __all__ = ["emd", "check_masses", "normalise_weights"]
