@@ -12,7 +12,8 @@ from kexue.textsim.wrd import wrd, wrd_similarity
 from kexue.textsim.similarity import MEASURES, SimilarityResult, compare, compare_embedded
 from kexue.textsim.embedders import get_embedder
 from kexue.textsim.index import Index, SearchStats
+from kexue.textsim.batch import pairwise, wmd_batch, wrd_batch
 
 __all__ = ["wmd", "wrd", "wrd_similarity", "cosine", "wcd", "rwmd", "wrd_centroid", "wrd_relaxed", "compare",
            "compare_embedded", "SimilarityResult", "MEASURES", "get_embedder", "Index",
-           "SearchStats"]
+           "SearchStats", "wrd_batch", "wmd_batch", "pairwise"]

@@ -16,6 +16,7 @@ Values equal :func:`kexue.textsim.wrd` / :func:`kexue.textsim.wmd` (same optimum
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import contextmanager
 
 import numpy as np
 from numba import carray, njit, prange, types
@@ -24,9 +25,8 @@ from numba.extending import intrinsic
 from kexue._validation import check_choice, check_positive_int
 from kexue.ot.batch import n_chunks, pack, run_dynamic, segment_sums, warn_status
 from kexue.ot.network_simplex import MAX_ITER, _solve, _workspace
+from kexue.textsim.problems import OT_MEASURES, WMD_METRICS
 
-MEASURES = ("wrd", "wmd")
-WMD_METRICS = ("euclidean", "rms")
 #: kernel codes: 0/1 are solver statuses; these flag a side with no mass (WRD: all vectors zero) or NaN/inf
 _EMPTY_X, _EMPTY_Y, _NONFINITE_X, _NONFINITE_Y = 2, 3, 4, 5
 #: kernel measure codes
@@ -363,7 +363,7 @@ def pairwise(xs, ys, measure: str = "wrd", *, metric: str = "euclidean", progres
     >>> pairwise([np.array([[1.0, 0.0]])], [np.array([[1.0, 0.0]]), np.array([[0.0, 2.0]])])
     array([[0., 1.]])
     """
-    check_choice(measure, "measure", MEASURES)
+    check_choice(measure, "measure", OT_MEASURES)
     check_choice(metric, "metric", WMD_METRICS)
     chunk_size = check_positive_int(chunk_size, "chunk_size")
     max_iter = check_positive_int(max_iter, "max_iter")
@@ -371,21 +371,25 @@ def pairwise(xs, ys, measure: str = "wrd", *, metric: str = "euclidean", progres
     sy = _Seqs(ys, None, "ys", "y_weights", d=sx.d)
     nx, ny = len(sx.len), len(sy.len)
     out = np.empty(nx * ny)
-    starts = range(0, nx * ny, chunk_size)
-    if progress:
-        from rich.progress import Progress
-
-        with Progress(transient=True) as bar:
-            task = bar.add_task(f"{measure.upper()} {nx}×{ny}", total=nx * ny)
-            for lo in starts:
-                hi = min(lo + chunk_size, nx * ny)
-                out[lo:hi] = _pair_chunk(sx, sy, ny, lo, hi, measure, metric, max_iter)
-                bar.advance(task, hi - lo)
-    else:
-        for lo in starts:
+    with _progress(progress, f"{measure.upper()} {nx}×{ny}", nx * ny) as advance:
+        for lo in range(0, nx * ny, chunk_size):
             hi = min(lo + chunk_size, nx * ny)
             out[lo:hi] = _pair_chunk(sx, sy, ny, lo, hi, measure, metric, max_iter)
+            advance(hi - lo)
     return out.reshape(nx, ny)
+
+
+@contextmanager
+def _progress(show: bool, label: str, total: int):
+    """Yield an ``advance(n)`` callback: a rich progress bar when ``show``, else a no-op."""
+    if not show:
+        yield lambda n: None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
 
 
 def _pair_chunk(sx, sy, ny, lo, hi, measure, metric, max_iter):

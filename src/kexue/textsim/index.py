@@ -18,9 +18,8 @@ import numpy as np
 
 from kexue._validation import as_float_array, check_choice, check_positive_int
 from kexue.ot.masses import normalise_weights
-from kexue.textsim.problems import wrd_masses
+from kexue.textsim.problems import OT_MEASURES, wrd_masses
 
-INDEX_MEASURES = ("wrd", "wmd")
 _EPS32 = float(np.finfo(np.float32).eps)
 
 
@@ -65,7 +64,7 @@ class Index:
     """
 
     def __init__(self, vectors_list, measure: str = "wrd", weights_list=None, *, batch_size: int = 64):
-        check_choice(measure, "measure", INDEX_MEASURES)
+        check_choice(measure, "measure", OT_MEASURES)
         docs = list(vectors_list)
         if not docs:
             raise ValueError("the corpus is empty; give at least one document")
@@ -176,14 +175,18 @@ class Index:
 
     # -- exact ------------------------------------------------------------------------------------------
     def exact(self, query, ids, query_weights=None) -> np.ndarray:
-        """Exact distances from the query to documents ``ids`` (the same values as ``wrd``/``wmd``)."""
-        from kexue.textsim.wmd import wmd
-        from kexue.textsim.wrd import wrd
+        """Exact distances from the query to documents ``ids`` (the values of ``wrd``/``wmd``), solved as one
+        parallel batch."""
+        from kexue.textsim.batch import wmd_batch, wrd_batch
 
-        measure = wrd if self.measure == "wrd" else wmd
-        q = np.asarray(query, dtype=np.float64)
-        return np.array([measure(q, self.document(i), query_weights,
-                                 None if self.weights is None else self.weights[i]) for i in ids], dtype=np.float64)
+        ids = np.asarray(ids, dtype=np.int64)
+        if ids.size == 0:
+            return np.zeros(0)
+        q = np.asarray(query)
+        xw = None if query_weights is None else [np.asarray(query_weights, np.float64)] * len(ids)
+        yw = None if self.weights is None else [self.weights[i] for i in ids]
+        solve = wrd_batch if self.measure == "wrd" else wmd_batch
+        return solve([q] * len(ids), [self.document(i) for i in ids], xw, yw)
 
     def search(self, query_vectors, k: int = 10, *, query_weights=None) -> tuple[np.ndarray, np.ndarray]:
         """The exact top-``k`` documents nearest to the query.

@@ -12,6 +12,8 @@ from kexue._validation import as_float_array, check_choice
 from kexue.ot.masses import normalise_weights
 
 WMD_METRICS = ("euclidean", "rms")
+#: the optimal-transport measures (exact solvers, batches and the search index)
+OT_MEASURES = ("wrd", "wmd")
 
 
 def check_pair(x, y) -> tuple[np.ndarray, np.ndarray]:
