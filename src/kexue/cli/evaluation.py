@@ -55,7 +55,8 @@ def sts(
                        limit=limit)
     seconds = time.perf_counter() - t0
     if plot is not None:
-        plot_sts(res, plot, title=f"{dataset} {split}, {emb.name}: Spearman ×100")
+        plot_sts(res, plot, title=f"{dataset} {split}, {emb.name}{', stop words removed' if stop_words else ''}: "
+                                  "Spearman ×100")
     if as_json:
         typer.echo(json.dumps({"dataset": dataset, "split": split, "embedder": emb.name,
                                "stop_words": stop_words, "seconds": seconds, "results": res}))

@@ -14,3 +14,13 @@ from kexue.textsim.embedders import get_embedder
 
 __all__ = ["wmd", "wrd", "wrd_similarity", "cosine", "wcd", "rwmd", "wrd_centroid", "wrd_relaxed", "compare",
            "compare_embedded", "SimilarityResult", "MEASURES", "get_embedder"]
+from kexue.textsim.bertscore import IDF, BERTScore, bertscore
+from kexue.textsim.moverscore import moverscore
+from kexue.textsim.converters import (AllButTheTop, CommonComponentRemoval, ConverterPipeline, SIFWeighting,
+                                      USIFWeighting, Whitening, load_converter, make_converter)
+from kexue.textsim.evaluation import evaluate_sts
+from kexue.textsim.knn import evaluate_knn
+
+__all__ += ["bertscore", "BERTScore", "IDF", "moverscore", "SIFWeighting", "USIFWeighting", "CommonComponentRemoval",
+            "AllButTheTop", "Whitening", "ConverterPipeline", "load_converter", "make_converter", "evaluate_sts",
+            "evaluate_knn"]

@@ -100,14 +100,16 @@ class Converter:
         """Convert one embedded text or a list of them (returns the same shape of input)."""
         self._check_fitted()
         single = isinstance(texts, EmbeddedText)
-        out = []
-        for t in ([texts] if single else texts):
-            t = as_weighted(t)
+        batch = [as_weighted(t) for t in ([texts] if single else texts)]
+        for t in batch:
             if t.tokens and t.vectors.shape[1] != self.dim_:
                 raise ValueError(f"{type(self).__name__} was fitted on {self.dim_}-d vectors but got "
                                  f"{t.vectors.shape[1]}-d ones; embed with the same model")
-            out.append(self._transform(t) if t.tokens else t)
+        out = self._transform_batch(batch)
         return out[0] if single else out
+
+    def _transform_batch(self, batch: list[WeightedText]) -> list[WeightedText]:
+        return [self._transform(t) if t.tokens else t for t in batch]
 
     def fit_transform(self, texts):
         return self.fit(texts).transform(texts)
@@ -301,7 +303,20 @@ class USIFWeighting(_FrequencyWeighting):
 # ----------------------------------------------------------------------------------------- direction converters
 
 
-class CommonComponentRemoval(Converter):
+class _VectorMap(Converter):
+    """A direction converter: one map ``_map(V)`` applied to the stacked token vectors of a whole batch."""
+
+    def _transform_batch(self, batch):
+        sizes = [len(t.tokens) for t in batch]
+        if not any(sizes):
+            return batch
+        mapped = self._map(np.vstack([t.vectors for t in batch if t.tokens]).astype(np.float64))
+        parts = np.split(mapped, np.cumsum([n for n in sizes if n])[:-1])
+        it = iter(parts)
+        return [self._with(t, vectors=next(it)) if t.tokens else t for t in batch]
+
+
+class CommonComponentRemoval(_VectorMap):
     """Remove the top principal directions of the corpus's sentence vectors from every token vector.
 
     ``v ← v − Σ_i λ_i (u_i·v) u_i`` where ``u_i`` are the top right singular vectors of the (uncentred)
@@ -321,15 +336,14 @@ class CommonComponentRemoval(Converter):
         self.components_, s = _top_components(sentence_vectors(corpus), self.n_components)
         self.lambdas_ = s ** 2 / np.sum(s ** 2) if self.scaled else np.ones(self.n_components)
 
-    def _transform(self, t):
-        v = np.asarray(t.vectors, np.float64)
-        return self._with(t, vectors=v - ((v @ self.components_.T) * self.lambdas_) @ self.components_)
+    def _map(self, v):
+        return v - ((v @ self.components_.T) * self.lambdas_) @ self.components_
 
     def _arrays(self):
         return {"components_": self.components_, "lambdas_": self.lambdas_}
 
 
-class AllButTheTop(Converter):
+class AllButTheTop(_VectorMap):
     """All-but-the-top (Mu & Viswanath 2018): centre, then remove the top ``D`` principal directions.
 
     ``v ← (v − μ) − Σ_{i ≤ D} (u_i·(v − μ)) u_i``, with ``μ`` and ``u_i`` from the distinct token vectors
@@ -347,15 +361,15 @@ class AllButTheTop(Converter):
         self.mean_ = vocab.mean(axis=0)
         self.components_, _ = _top_components(vocab - self.mean_, self.n_components)
 
-    def _transform(self, t):
-        v = np.asarray(t.vectors, np.float64) - self.mean_
-        return self._with(t, vectors=v - (v @ self.components_.T) @ self.components_)
+    def _map(self, v):
+        v = v - self.mean_
+        return v - (v @ self.components_.T) @ self.components_
 
     def _arrays(self):
         return {"mean_": self.mean_, "components_": self.components_}
 
 
-class Whitening(Converter):
+class Whitening(_VectorMap):
     """Whitening (as in Su's BERT-whitening): ``v ← (v − μ) W`` with ``W = U Λ^{-1/2}`` from ``Σ = U Λ Uᵀ``.
 
     ``μ, Σ`` are the mean and covariance of the corpus's weighted-mean sentence vectors (``level="sentence"``)
@@ -386,8 +400,8 @@ class Whitening(Converter):
         lam = np.maximum(lam[:k], lam[0] * 1e-12)
         self.W_ = u[:, :k] / np.sqrt(lam)
 
-    def _transform(self, t):
-        return self._with(t, vectors=(np.asarray(t.vectors, np.float64) - self.mean_) @ self.W_)
+    def _map(self, v):
+        return (v - self.mean_) @ self.W_
 
     def _arrays(self):
         return {"mean_": self.mean_, "W_": self.W_}

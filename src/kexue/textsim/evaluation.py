@@ -26,7 +26,6 @@ import weakref
 from collections.abc import Mapping
 
 import numpy as np
-from scipy import stats
 
 from kexue._validation import check_choice, check_positive_int
 from kexue.textsim.bertscore import IDF, bertscore
@@ -197,6 +196,8 @@ def evaluate_sts(dataset: str = "stsb-en", split: str = "test", embedder="spacy-
     >>> res = evaluate_sts("stsb-en", "test", "spacy-md", ["cosine", "wrd", "wrd+sif+ccr"])  # doctest: +SKIP
     >>> res["wrd"]["spearman"]                                                             # doctest: +SKIP
     """
+    from scipy import stats
+
     measures = default_measures() if measures is None else list(measures)
     if not measures:
         raise ValueError("give at least one measure")
@@ -283,7 +284,7 @@ def plot_sts(results: Mapping, path, *, title: str = "STS: Spearman ×100 per me
     bases = list(dict.fromkeys(m.partition("+")[0] for m in results))
     convs = list(dict.fromkeys(m.partition("+")[2] or "none" for m in results))
     width = 0.8 / len(convs)
-    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(bases), 4.2))
+    fig, ax = plt.subplots(figsize=(2.8 + 1.3 * len(bases), 4.2))
     for k, c in enumerate(convs):
         vals = [results.get(b if c == "none" else f"{b}+{c}", {}).get("spearman", np.nan) for b in bases]
         ax.bar(np.arange(len(bases)) + (k - (len(convs) - 1) / 2) * width, vals, width, label=c)
@@ -292,7 +293,7 @@ def plot_sts(results: Mapping, path, *, title: str = "STS: Spearman ×100 per me
     finite = [v["spearman"] for v in results.values() if np.isfinite(v["spearman"])]
     ax.set_ylim(max(0.0, min(finite) - 5), min(100.0, max(finite) + 3))
     ax.set_title(title)
-    ax.legend(title="converter", fontsize=8, ncol=min(len(convs), 6), loc="lower center")
+    ax.legend(title="converter", fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     try:
