@@ -45,6 +45,8 @@ def test_evaluate_knn_small_pool_runs_every_measure():
     assert info["n_pool"] == 60 and info["n_train"] + info["n_test"] == 60
     for m in ("bow", "tfidf", "wmd", "wrd"):
         assert len(res[m]["errors"]) == 2 and 0 <= res[m]["error_mean"] <= 100 and res[m]["seconds"] >= 0
+    kept = evaluate_knn("trec", ["bow"], n_docs=60, n_splits=2, stop_words=False)
+    assert kept["bow"]["errors"] != res["bow"]["errors"] or kept["bow"]["ks"] != res["bow"]["ks"]
     with pytest.raises(ValueError, match="unknown measure"):
         evaluate_knn("trec", ["cosine"])
     with pytest.raises(ValueError, match="unknown data set"):

@@ -98,6 +98,8 @@ def knn(
     n_docs: int = typer.Option(600, "--n-docs", help="documents in the pool that the splits are drawn from"),
     splits: int = typer.Option(5, "--splits", help="random train/test splits"),
     seed: int = typer.Option(0, "--seed"),
+    stop_words: Optional[bool] = typer.Option(None, "--stop-words/--keep-stop-words",
+                                              help="remove English stop words (default: yes, except on tweets)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of the table"),
 ) -> None:
     """kNN test error (WMD paper protocol: k by 5-fold CV over 1..19, fall-back vote) over random splits."""
@@ -106,10 +108,12 @@ def knn(
 
     out = {}
     for d in dataset:
-        emb = None
+        emb = embedder
         if vectors is not None:
-            emb = get_embedder(model=None, vectors=vectors, stop_words=None if d == "tweets" else "english")
-        out[d] = evaluate_knn(d, measure, emb or embedder, n_docs=n_docs, n_splits=splits, random_state=seed)
+            remove = d != "tweets" if stop_words is None else stop_words
+            emb = get_embedder(vectors=vectors, stop_words="english" if remove else None)
+        out[d] = evaluate_knn(d, measure, emb, n_docs=n_docs, n_splits=splits, random_state=seed,
+                              stop_words=stop_words)
     if as_json:
         typer.echo(json.dumps(out))
         return
@@ -117,8 +121,10 @@ def knn(
     from rich.table import Table
 
     info = next(iter(out.values()))["_info"]
+    stop = {None: "stop words removed except on tweets", True: "stop words removed", False: "stop words kept"}
     table = Table(title=f"kNN test error % (mean ± std over {splits} splits; pool of {info['n_pool']} docs, "
-                        f"{info['n_train']} train / {info['n_test']} test per split; {info['embedder']})")
+                        f"{info['n_train']} train / {info['n_test']} test per split; {info['embedder']}, "
+                        f"{stop[stop_words]})")
     table.add_column("dataset")
     for m in measure:
         table.add_column(m, justify="right")

@@ -104,7 +104,8 @@ def distance_matrix(measure: str, docs) -> np.ndarray:
 
 
 def evaluate_knn(dataset: str = "tweets", measures=KNN_MEASURES, embedder="spacy-md", *, n_docs: int | None = 600,
-                 n_splits: int = 5, test_size: float = 1 / 3, random_state: int = 0) -> dict:
+                 n_splits: int = 5, test_size: float = 1 / 3, random_state: int = 0,
+                 stop_words: bool | None = None) -> dict:
     """Test error of fall-back k-NN per measure: mean and std over ``n_splits`` random stratified splits.
 
     Parameters
@@ -113,8 +114,10 @@ def evaluate_knn(dataset: str = "tweets", measures=KNN_MEASURES, embedder="spacy
         From :func:`kexue.datasets.load_text_classification`.
     measures : iterable of {"bow", "tfidf", "wmd", "wrd"}
     embedder : str or Embedder
-        Word vectors for WMD/WRD (all measures use its tokens). English stop words are removed except on
-        tweets, as in the WMD paper.
+        Word vectors for WMD/WRD (all measures use its tokens).
+    stop_words : bool, optional
+        Remove English stop words (with a named embedder). Default: removed except on tweets, as in the WMD
+        paper.
     n_docs : int or None
         Size of the random document pool the splits are drawn from (exact WMD/WRD need n²/2 solves);
         None uses every document.
@@ -143,7 +146,8 @@ def evaluate_knn(dataset: str = "tweets", measures=KNN_MEASURES, embedder="spacy
         check_positive_int(n_docs, "n_docs", minimum=20)
     texts, labels = load_text_classification(dataset)
     if isinstance(embedder, str):
-        embedder = get_embedder(embedder, stop_words=None if dataset == "tweets" else "english")
+        remove = dataset != "tweets" if stop_words is None else stop_words
+        embedder = get_embedder(embedder, stop_words="english" if remove else None)
     elif not isinstance(embedder, Embedder):
         raise TypeError(f"embedder must be a name or an Embedder, got {type(embedder).__name__}")
     rng = np.random.default_rng(random_state)
