@@ -190,8 +190,6 @@ def load_converter(path) -> Converter:
             meta = json.loads(str(arrays["__meta__"]))
             return _build(meta, arrays)
     except (OSError, KeyError, json.JSONDecodeError, ValueError) as exc:
-        if isinstance(exc, ValueError) and "converter" in str(exc):
-            raise
         raise ValueError(f"cannot read a converter from {path}: {exc}") from None
 
 

@@ -22,6 +22,7 @@ Every exact optimal-transport solve of the evaluation (and of :mod:`kexue.textsi
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Mapping
 
@@ -30,7 +31,7 @@ import numpy as np
 from kexue._validation import check_choice, check_positive_int
 from kexue.textsim.bertscore import IDF, bertscore
 from kexue.textsim.bounds import wrd_relaxed
-from kexue.textsim.converters import CONVERTER_PRESETS, Converter, WeightedText, as_weighted, make_converter
+from kexue.textsim.converters import Converter, WeightedText, as_weighted, make_converter
 from kexue.textsim.cosine import cosine
 from kexue.textsim.embedders import Embedder, get_embedder
 from kexue.textsim.embedders.tokenize import english_stop_words
@@ -150,13 +151,12 @@ def _score(base: str, A: list[WeightedText], B: list[WeightedText], idf: IDF) ->
                      for x, y, a, b in zip(xs, ys, A, B)])
 
 
-_STOP = None
+_stop_words = functools.cache(english_stop_words)
 
 
 def _drop_stop_words(t: WeightedText) -> WeightedText:
-    global _STOP
-    _STOP = _STOP or english_stop_words()
-    keep = [i for i, tok in enumerate(t.tokens) if tok not in _STOP]
+    stop = _stop_words()
+    keep = [i for i, tok in enumerate(t.tokens) if tok not in stop]
     if not keep or len(keep) == len(t.tokens):  # an all-stop-word text keeps its words
         return t
     return WeightedText(t.text, [t.tokens[i] for i in keep], t.vectors[keep], t.dropped, t.weights[keep])
