@@ -14,6 +14,15 @@ from kexue.textsim.embedders import get_embedder
 from kexue.textsim.index import Index, SearchStats
 from kexue.textsim.batch import pairwise, wmd_batch, wrd_batch
 
+from kexue.textsim.bertscore import IDF, BERTScore, bertscore
+from kexue.textsim.moverscore import moverscore
+from kexue.textsim.converters import (AllButTheTop, CommonComponentRemoval, ConverterPipeline, SIFWeighting,
+                                      USIFWeighting, Whitening, load_converter, make_converter)
+from kexue.textsim.evaluation import evaluate_sts
+from kexue.textsim.knn import evaluate_knn
+
 __all__ = ["wmd", "wrd", "wrd_similarity", "cosine", "wcd", "rwmd", "wrd_centroid", "wrd_relaxed", "compare",
-           "compare_embedded", "SimilarityResult", "MEASURES", "get_embedder", "Index",
-           "SearchStats", "wrd_batch", "wmd_batch", "pairwise"]
+           "compare_embedded", "SimilarityResult", "MEASURES", "get_embedder", "Index", "SearchStats", "wrd_batch",
+           "wmd_batch", "pairwise", "bertscore", "BERTScore", "IDF", "moverscore", "SIFWeighting", "USIFWeighting",
+           "CommonComponentRemoval", "AllButTheTop", "Whitening", "ConverterPipeline", "load_converter",
+           "make_converter", "evaluate_sts", "evaluate_knn"]
