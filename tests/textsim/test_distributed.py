@@ -105,3 +105,23 @@ def test_pair_file_errors(client, tmp_path):
         score_pair_file_dask(tmp_path / "missing.tsv", tmp_path / "o.jsonl", 3, client=client)
     with pytest.raises(ValueError, match="unknown measure"):
         score_pairs_dask([np.ones((1, 2))], [np.ones((1, 2))], "cos", client=client)
+
+
+def test_cli_scheduler_flag(client, tmp_path, capsys):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("A man is playing a guitar.\nStocks fell sharply.\nA dog runs in the park.\n"
+                      "Someone plays an instrument.\nThe market dropped today.\n", encoding="utf-8")
+    args = ["search", "A person plays the guitar.", "--corpus", str(corpus), "-k", "3", "-e", "spacy-md", "--json"]
+    assert main(args) == 0
+    local = json.loads(capsys.readouterr().out)
+    assert main(args + ["--scheduler", client.scheduler.address]) == 0
+    remote = json.loads(capsys.readouterr().out)
+    assert remote["results"] == local["results"]
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("A man is playing a guitar.\tA person plays the guitar.\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["similarity", "--pairs", str(pairs), "--out", str(out), "-e", "spacy-md",
+                 "--scheduler", client.scheduler.address]) == 0
+    assert json.loads(out.read_text())["wrd"] > 0
+    assert main(["similarity", "a", "b", "--scheduler", "local"]) == 2
+    assert "--pairs FILE only" in capsys.readouterr().err
