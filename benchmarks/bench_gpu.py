@@ -2,7 +2,8 @@
 
 Same random padded pairs for every solver (cosine costs, WRD masses ∝ norms, lengths uniform in
 [max/2, max] so masks are exercised), same ε and tolerance, in one run. Prints pairs/s per solver and size,
-the ratio to POT, and the mean/max gap to the exact CPU values (``kexue.textsim.wrd``) on a subsample.
+the ratio to POT, and the mean/max gap to the exact CPU values (``kexue.textsim.wrd``) on a subsample. kexue runs twice: the plain
+PyTorch loop and the same loop with its step fused by ``torch.compile`` (compiled once before timing).
 
 Usage (GPU, the real run; ≥ 1M pairs in chunks):
     python benchmarks/bench_gpu.py --pairs 1048576 --chunk 65536 --sizes 16 32
@@ -24,21 +25,25 @@ def make_chunk(n_pairs, size, d, gen, device):
     """Random padded pairs: X (B, size, d), Y (B, size, d) and the lengths of each side."""
     import torch
 
-    X = torch.randn(n_pairs, size, d, generator=gen, device="cpu").to(device)
-    Y = torch.randn(n_pairs, size, d, generator=gen, device="cpu").to(device)
+    X = torch.randn(n_pairs, size, d, generator=gen, device=device)
+    Y = torch.randn(n_pairs, size, d, generator=gen, device=device)
     lo = max(1, size // 2)
-    lx = torch.randint(lo, size + 1, (n_pairs,), generator=gen).to(device)
-    ly = torch.randint(lo, size + 1, (n_pairs,), generator=gen).to(device)
+    lx = torch.randint(lo, size + 1, (n_pairs,), generator=gen, device=device)
+    ly = torch.randint(lo, size + 1, (n_pairs,), generator=gen, device=device)
     ar = torch.arange(size, device=device)
     X = X * (ar[None, :] < lx[:, None])[..., None]
     Y = Y * (ar[None, :] < ly[:, None])[..., None]
     return X, lx, Y, ly
 
 
-def run_kexue(a, b, C, eps, tol, max_iter):
+def run_kexue(a, b, C, eps, tol, max_iter, compile=False):
     from kexue.ot.sinkhorn import sinkhorn_batch
 
-    return sinkhorn_batch(a, b, C, eps=eps, tol=tol, max_iter=max_iter).cost
+    return sinkhorn_batch(a, b, C, eps=eps, tol=tol, max_iter=max_iter, compile=compile).cost
+
+
+def run_kexue_compiled(a, b, C, eps, tol, max_iter):
+    return run_kexue(a, b, C, eps, tol, max_iter, compile=True)
 
 
 def run_pot(a, b, C, eps, tol, max_iter):
@@ -48,7 +53,8 @@ def run_pot(a, b, C, eps, tol, max_iter):
     return res.value_linear  # ⟨P, C⟩, the same quantity as kexue's cost
 
 
-SOLVERS = {"kexue sinkhorn_batch": run_kexue, "POT ot.batch log_sinkhorn": run_pot}
+SOLVERS = {"kexue sinkhorn_batch": run_kexue, "kexue compile=True (fused)": run_kexue_compiled,
+           "POT ot.batch log_sinkhorn": run_pot}
 
 
 def sync(device):
@@ -61,8 +67,10 @@ def sync(device):
 def exact_wrd(X, lx, Y, ly, ids):
     from kexue.textsim import wrd
 
-    Xc, Yc = X.double().cpu().numpy(), Y.double().cpu().numpy()
-    return np.array([wrd(Xc[i, :int(lx[i])], Yc[i, :int(ly[i])]) for i in ids])
+    n = len(ids)  # copy only the subsample to the host
+    Xc, Yc = X[:n].double().cpu().numpy(), Y[:n].double().cpu().numpy()
+    lx, ly = lx[:n].cpu().numpy(), ly[:n].cpu().numpy()
+    return np.array([wrd(Xc[i, :lx[i]], Yc[i, :ly[i]]) for i in ids])
 
 
 def main() -> None:
@@ -99,7 +107,7 @@ def main() -> None:
     solvers = {"kexue sinkhorn_batch": run_kexue} if args.gap_only else SOLVERS
     rows = []
     for size in args.sizes:
-        gen = torch.Generator().manual_seed(args.seed + size)
+        gen = torch.Generator(device=device).manual_seed(args.seed + size)
         seconds = dict.fromkeys(solvers, 0.0)
         gap_vals = {s: [] for s in solvers}
         exact = None
@@ -113,6 +121,12 @@ def main() -> None:
                 t0 = time.perf_counter()
                 exact = exact_wrd(X, lx, Y, ly, ids)
                 print(f"  {size}x{size}: exact CPU WRD for {len(ids)} pairs in {time.perf_counter() - t0:.1f} s")
+            if done == 0 and run_kexue_compiled in solvers.values():
+                # compile outside the timing (dynamic shapes: one compile serves every batch size)
+                t0 = time.perf_counter()
+                run_kexue_compiled(a[:8], b[:8], C[:8], args.eps, args.tol, args.max_iter)
+                sync(device)
+                print(f"  {size}x{size}: torch.compile warm-up {time.perf_counter() - t0:.1f} s (not timed)")
             for sname, fn in solvers.items():
                 sync(device)
                 t0 = time.perf_counter()

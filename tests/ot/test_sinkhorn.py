@@ -170,3 +170,13 @@ def test_nan_cost_at_padding_is_ignored():
     C = torch.tensor([[[0.0, 1.0, np.nan], [1.0, 0.0, np.nan], [np.nan] * 3]], dtype=torch.float64)
     res = sinkhorn_batch(a, a, C, eps=0.01)
     assert float(res.cost[0]) == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.slow
+def test_compiled_step_gives_the_same_values():
+    rng = np.random.default_rng(7)
+    A, B, C, _ = padded_batch(rng, 12)
+    plain = sinkhorn_batch(A, B, C, eps=0.05, tol=1e-9)
+    fused = sinkhorn_batch(A, B, C, eps=0.05, tol=1e-9, compile=True)  # inductor on the CPU (C++)
+    np.testing.assert_allclose(fused.cost.numpy(), plain.cost.numpy(), atol=1e-9)
+    assert bool(fused.converged.all())

@@ -26,6 +26,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import torch  # this module is imported only where batched Sinkhorn is used
+
 from kexue._validation import check_positive_int
 
 
@@ -35,16 +37,14 @@ class SinkhornResult:
     ``iterations``: Sinkhorn steps per problem (ε-scaling steps included); ``converged``: the error reached
     ``tol`` (False where ``max_iter`` stopped it); ``plan``: P on request."""
 
-    cost: "torch.Tensor"  # noqa: F821
-    marginal_error: "torch.Tensor"  # noqa: F821
-    iterations: "torch.Tensor"  # noqa: F821
-    converged: "torch.Tensor"  # noqa: F821
-    plan: "torch.Tensor | None" = None  # noqa: F821
+    cost: torch.Tensor
+    marginal_error: torch.Tensor
+    iterations: torch.Tensor
+    converged: torch.Tensor
+    plan: torch.Tensor | None = None
 
 
 def _check_inputs(a, b, C, eps, tol, eps_scaling):
-    import torch
-
     for name, t in (("a", a), ("b", b), ("C", C)):
         if not isinstance(t, torch.Tensor):
             raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
@@ -79,8 +79,37 @@ def _schedule(eps: float, eps0: float, eps_scaling: float | None) -> list[float]
     return [eps0 * eps_scaling ** k for k in range(n)]
 
 
+def _f_step(g, C, log_a, eps):
+    return eps * (log_a - torch.logsumexp((g[:, None, :] - C) / eps, dim=2))
+
+
+def _g_step(f, C, log_b, eps):
+    return eps * (log_b - torch.logsumexp((f[:, :, None] - C) / eps, dim=1))
+
+
+def _step(f, g, C, log_a, log_b, a, eps):
+    """One Sinkhorn step (f, then g) and the L1 row-marginal error of the plan (f, g) it started from.
+
+    The row sums of that plan are ``a·exp((f − f_new)/ε)``, so its error costs O(B·M), not O(B·M·N).
+    """
+    f_new = _f_step(g, C, log_a, eps)
+    g_new = _g_step(f_new, C, log_b, eps)
+    ratio = torch.where(a > 0, torch.exp((f - f_new) / eps), torch.ones_like(f))
+    return f_new, g_new, (a * (ratio - 1.0)).abs().sum(1)
+
+
+_COMPILED = []
+
+
+def _compiled_step():
+    """``_step`` fused by ``torch.compile`` (one kernel per half step instead of ~6 passes over B·M·N)."""
+    if not _COMPILED:
+        _COMPILED.append(torch.compile(_step, dynamic=True))
+    return _COMPILED[0]
+
+
 def sinkhorn_batch(a, b, C, *, eps: float = 0.01, tol: float = 1e-5, max_iter: int = 1000,
-                   check_every: int = 10, eps_scaling: float | None = None,
+                   check_every: int = 10, eps_scaling: float | None = None, compile: bool = False,
                    return_plan: bool = False) -> SinkhornResult:
     """Solve a batch of entropic OT problems in the log domain.
 
@@ -101,6 +130,8 @@ def sinkhorn_batch(a, b, C, *, eps: float = 0.01, tol: float = 1e-5, max_iter: i
         How often the stopping rule is evaluated (each check synchronises with the device).
     eps_scaling : float in (0, 1) or None
         ε-scaling factor per warm-up step from ε₀ = max C; ``None`` (default) starts at the target ε.
+    compile : bool
+        Run the step through ``torch.compile`` (fused kernels; the first call compiles, which takes a while).
     return_plan : bool
         Also return the plans ``P`` (B, M, N).
 
@@ -118,8 +149,6 @@ def sinkhorn_batch(a, b, C, *, eps: float = 0.01, tol: float = 1e-5, max_iter: i
     >>> round(float(sinkhorn_batch(a, a, C, eps=0.01).cost[0]), 6)
     0.0
     """
-    import torch
-
     max_iter = check_positive_int(max_iter, "max_iter")
     check_every = check_positive_int(check_every, "check_every")
     _check_inputs(a, b, C, eps, tol, eps_scaling)
@@ -132,20 +161,14 @@ def sinkhorn_batch(a, b, C, *, eps: float = 0.01, tol: float = 1e-5, max_iter: i
     log_b = torch.where(pos_b, torch.log(torch.where(pos_b, b, torch.ones_like(b))), -math.inf)
     Cm = torch.where(pos_a[:, :, None] & pos_b[:, None, :], C, zero)
     batch = C.shape[0]
-
-    def f_step(g, Cb, la, e):
-        return e * (la - torch.logsumexp((g[:, None, :] - Cb) / e, dim=2))
-
-    def g_step(f, Cb, lb, e):
-        return e * (lb - torch.logsumexp((f[:, :, None] - Cb) / e, dim=1))
-
     f = torch.zeros_like(a)
     g = torch.where(pos_b, 0.0, -math.inf).to(dtype)  # padded columns must not enter the first f step
     warm = _schedule(eps, float(Cm.detach().max()), eps_scaling)
     for e in warm:
-        f = f_step(g, Cm, log_a, e)
-        g = g_step(f, Cm, log_b, e)
+        f = _f_step(g, Cm, log_a, e)
+        g = _g_step(f, Cm, log_b, e)
 
+    step = _compiled_step() if compile else _step
     # active set: indices of problems still iterating and their slices of the inputs
     idx = torch.arange(batch, device=C.device)
     Cb, la, lb, ab = Cm, log_a, log_b, a
@@ -153,12 +176,9 @@ def sinkhorn_batch(a, b, C, *, eps: float = 0.01, tol: float = 1e-5, max_iter: i
     it = 0
     while idx.numel() > 0:
         it += 1
-        f_new = f_step(g, Cb, la, eps)
-        last = it > max_iter  # this f step only measures the plan after max_iter steps
+        f_new, g_new, err = step(f, g, Cb, la, lb, ab, eps)
+        last = it > max_iter  # this step only measures the plan after max_iter steps
         if it % check_every == 0 or last:
-            # row sums of the plan (f, g) are a·exp((f − f_new)/ε): its error costs O(B·M), not O(B·M·N)
-            ratio = torch.where(ab > 0, torch.exp((f - f_new) / eps), torch.ones_like(f))
-            err = (ab * (ratio - 1.0)).abs().sum(1)
             stop = torch.ones_like(err, dtype=torch.bool) if last else err < tol
             if bool(stop.any()):
                 done_idx.append(idx[stop])
@@ -168,11 +188,8 @@ def sinkhorn_batch(a, b, C, *, eps: float = 0.01, tol: float = 1e-5, max_iter: i
                 done_it.append(torch.full((int(stop.sum()),), it - 1 + len(warm), device=C.device))
                 keep = ~stop
                 idx, Cb, la, lb, ab = idx[keep], Cb[keep], la[keep], lb[keep], ab[keep]
-                f_new, g = f_new[keep], g[keep]
-                if idx.numel() == 0:
-                    break
-        f = f_new
-        g = g_step(f, Cb, lb, eps)
+                f_new, g_new = f_new[keep], g_new[keep]
+        f, g = f_new, g_new
 
     order = torch.argsort(torch.cat(done_idx))
     f, g = torch.cat(done_f)[order], torch.cat(done_g)[order]
