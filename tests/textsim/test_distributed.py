@@ -8,7 +8,8 @@ distributed = pytest.importorskip("distributed")
 from kexue.cli.main import main  # noqa: E402
 from kexue.textsim import Index  # noqa: E402
 from kexue.textsim.distributed import ShardedIndex, score_pair_file_dask, score_pairs_dask  # noqa: E402
-from kexue.textsim.pairs import score_pairs  # noqa: E402
+from kexue.textsim.embedders.base import Embedder  # noqa: E402
+from kexue.textsim.pairs import score_lines, score_pairs  # noqa: E402
 from kexue.textsim.wmd import wmd  # noqa: E402
 from kexue.textsim.wrd import wrd  # noqa: E402
 
@@ -125,3 +126,34 @@ def test_cli_scheduler_flag(client, tmp_path, capsys):
     assert json.loads(out.read_text())["wrd"] > 0
     assert main(["similarity", "a", "b", "--scheduler", "local"]) == 2
     assert "--pairs FILE only" in capsys.readouterr().err
+
+
+class _Lookup(Embedder):
+    """Precomputed embeddings of the test texts: an Embedder object that is cheap to ship to the workers."""
+
+    name = "lookup"
+
+    def __init__(self, emb, lines):
+        texts = sorted({t for line in lines for t in line.split("\t") if t.strip()})
+        self.table, self._dim = dict(zip(texts, emb.embed(texts))), emb.dim
+
+    @property
+    def dim(self):
+        return self._dim
+
+    def embed(self, texts):
+        return [self.table[t] for t in texts]
+
+
+def test_pair_file_with_an_embedder_object(client, tmp_path):
+    from kexue.textsim.embedders import get_embedder
+
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(PAIRS, encoding="utf-8")
+    lines = PAIRS.splitlines()
+    lookup = _Lookup(get_embedder("spacy-md"), lines)
+    out = tmp_path / "obj.jsonl"
+    n_ok, n_bad = score_pair_file_dask(pairs, out, lookup, client=client, chunk_lines=3)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows == json.loads(json.dumps(score_lines(lines, 1, lookup, ("wrd", "wmd", "cosine"))))
+    assert n_ok + n_bad == len(rows) and n_bad >= 2
