@@ -2,8 +2,9 @@
 
 Same random padded pairs for every solver (cosine costs, WRD masses ∝ norms, lengths uniform in
 [max/2, max] so masks are exercised), same ε and tolerance, in one run. Prints pairs/s per solver and size,
-the ratio to POT, and the mean/max gap to the exact CPU values (``kexue.textsim.wrd``) on a subsample. kexue runs twice: the plain
-PyTorch loop and the same loop with its step fused by ``torch.compile`` (compiled once before timing).
+the ratio to POT, and the mean/max gap to the exact CPU values (``kexue.textsim.wrd``) on a subsample.
+kexue runs twice: the plain PyTorch loop, and the same loop with its step fused by ``torch.compile``
+(compiled once before timing).
 
 Usage (GPU, the real run; ≥ 1M pairs in chunks):
     python benchmarks/bench_gpu.py --pairs 1048576 --chunk 65536 --sizes 16 32
@@ -141,7 +142,8 @@ def main() -> None:
             rows.append((size, sname, args.pairs / seconds[sname], float(np.mean(g)), float(np.max(np.abs(g))),
                          int(np.sum(~np.isfinite(g)))))
     pot = {r[0]: r[2] for r in rows if r[1].startswith("POT")}
-    print(f"\n{'size':>6} {'solver':<28} {'pairs/s':>12} {'x POT':>7} {'gap mean':>10} {'gap max|.|':>11} {'non-finite':>10}")
+    print(f"\n{'size':>6} {'solver':<28} {'pairs/s':>12} {'x POT':>7} {'gap mean':>10} {'gap max|.|':>11} "
+          f"{'non-finite':>10}")
     for size, sname, rate, gmean, gmax, bad in rows:
         ratio = f"{rate / pot[size]:.2f}" if size in pot else "-"
         print(f"{size:>4}x{size:<2} {sname:<28} {rate:>12.1f} {ratio:>7} {gmean:>10.2e} {gmax:>11.2e} {bad:>10}")

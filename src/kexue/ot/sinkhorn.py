@@ -10,9 +10,9 @@ exact, and the row sums are ``a_i exp((f_i − f_i⁺)/ε)`` where ``f⁺`` is t
 row-marginal error ``Σ_i |a_i (exp((f_i − f_i⁺)/ε) − 1)|`` comes for free with the next step. A problem
 stops when that error is below ``tol`` and leaves the batch (the rest keep iterating on a smaller batch).
 
-Optional ε-scaling (``eps_scaling=q``): one warm-up step at each of ε₀ = max C (over the batch), ε₀q, ε₀q², …
-down to the target ε, warm-starting from the last potentials. Measured on random WRD pairs at ε = 0.01 it
-saved only ~7% of the steps, so it is off by default; with it on, a problem's value depends on the batch's
+Optional ε-scaling (``eps_scaling=q``): one warm-up step at each of ε₀ = max C (over the batch), ε₀q,
+ε₀q², … down to the target ε, warm-starting from the last potentials. Measured on random WRD pairs at
+ε = 0.01 it saved only ~7% of the steps, so it is off by default; with it on, a problem's value depends on the batch's
 max C (within the tolerance), while without it a padded problem gives the same value as alone.
 
 Padding is given by zero masses: ``log 0 = −∞`` removes those rows and columns. The returned value is the
