@@ -18,6 +18,8 @@ def search(
     model: Optional[Path] = typer.Option(None, "--model", help="a Hugging Face model folder"),
     vectors: Optional[Path] = typer.Option(None, "--vectors", help="a word-vector file"),
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="search a sharded index on a Dask "
+                                            "cluster (scheduler ADDRESS, or 'local')"),
 ) -> None:
     """Find the k corpus lines nearest to QUERY: the exact top-k, found by prefetch-and-prune."""
     from kexue.textsim import Index
@@ -36,9 +38,18 @@ def search(
     skipped = len(embedded) - len(usable)
     if not usable:
         raise ValueError(f"no corpus line has a token known to the model {emb.name}")
-    index = Index([embedded[n].vectors for n in usable], measure=measure)
     q = emb(query).require_tokens("query")
-    ids, dist = index.search(q.vectors, k=k)
+    docs = [embedded[n].vectors for n in usable]
+    if scheduler is None:
+        index = Index(docs, measure=measure)
+        ids, dist = index.search(q.vectors, k=k)
+    else:
+        from kexue.textsim.distributed import ShardedIndex, connect
+
+        with connect(scheduler) as client:
+            index = ShardedIndex(docs, measure, client)
+            ids, dist = index.search(q.vectors, k=k)
+            index.close()
     rows = [{"rank": r + 1, "line": keep[usable[i]] + 1, "distance": float(d), "text": lines[keep[usable[i]]]}
             for r, (i, d) in enumerate(zip(ids, dist))]
     stats = index.last_stats.as_dict()

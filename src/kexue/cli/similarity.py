@@ -26,6 +26,8 @@ def similarity(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of tables"),
     pairs: Optional[Path] = typer.Option(None, "--pairs", help="score every TAB-separated pair in this file"),
     out: Optional[Path] = typer.Option(None, "--out", help="with --pairs: write JSON lines here"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="with --pairs: score on a Dask cluster "
+                                            "(scheduler ADDRESS, or 'local' for a local cluster)"),
 ) -> None:
     """Compare two texts as sequences of token vectors with optimal transport.
 
@@ -41,8 +43,12 @@ def similarity(
     if pairs is not None:
         if text_a is not None or text_b is not None:
             raise ValueError("give either two texts or --pairs FILE, not both")
-        _score_pairs(pairs, out, emb, measures)
+        spec = dict(embedder=embedder, model=model, vectors=vectors, layer=layer,
+                    stop_words="english" if stop_words else None)  # rebuilt once per Dask worker
+        _score_pairs(pairs, out, emb, measures, scheduler, spec)
         return
+    if scheduler is not None:
+        raise ValueError("--scheduler works with --pairs FILE only")
     if text_a is None or text_b is None:
         raise ValueError("give two texts to compare (or --pairs FILE.tsv --out FILE.jsonl)")
     from kexue.textsim import compare_embedded
@@ -101,42 +107,30 @@ def _cosine_note(c: float, dim: int) -> str:
             "(real sentence vectors are not random directions: compare against other pairs)")
 
 
-def _score_pairs(path: Path, out: Optional[Path], emb, measures) -> None:
+def _score_pairs(path: Path, out: Optional[Path], emb, measures, scheduler: Optional[str] = None,
+                 embedder_spec: Optional[dict] = None) -> None:
     """Score each line ``text_a<TAB>text_b``; failures are written as error rows, never lost."""
-    from rich.progress import Progress
-
-    from kexue.textsim import compare_embedded
+    from kexue.textsim.pairs import open_output, read_pair_lines, score_line, write_rows
 
     if out is None:
         raise ValueError("--pairs needs --out FILE.jsonl for the results")
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot read pairs file {path}: {exc}") from None
-    n_ok = n_bad = 0
-    try:
-        sink = open(out, "w", encoding="utf-8")
-    except OSError as exc:
-        raise ValueError(f"cannot write {out}: {exc.strerror or exc}") from None
-    with sink, Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
-        task = progress.add_task("scoring pairs", total=len(lines))
-        for lineno, line in enumerate(lines, start=1):
-            progress.advance(task)
-            if not line.strip():
-                continue
-            row: dict = {"line": lineno}
-            parts = line.split("\t")
-            try:
-                if len(parts) != 2:
-                    raise ValueError(f"expected 2 TAB-separated texts, found {len(parts)} field(s)")
-                a, b = emb.embed(parts)
-                row.update(text_a=parts[0], text_b=parts[1], **compare_embedded(a, b, measures).to_dict(top=10))
-                n_ok += 1
-            except (ValueError, TypeError) as exc:
-                row["error"] = str(exc)
-                n_bad += 1
-            sink.write(json.dumps(row, ensure_ascii=False) + "\n")
-            sink.flush()
+    if scheduler is not None:
+        from kexue.textsim.distributed import connect, score_pair_file_dask
+
+        with connect(scheduler) as client:
+            n_ok, n_bad = score_pair_file_dask(path, out, measures=measures, client=client, **embedder_spec)
+    else:
+        from rich.progress import Progress
+
+        lines = read_pair_lines(path)
+        n_ok = n_bad = 0
+        with open_output(out) as sink, Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
+            task = progress.add_task("scoring pairs", total=len(lines))
+            for lineno, line in enumerate(lines, start=1):
+                progress.advance(task)
+                row = score_line(line, lineno, emb, measures)
+                ok, bad = write_rows(sink, [] if row is None else [row])
+                n_ok, n_bad = n_ok + ok, n_bad + bad
     typer.echo(f"{n_ok} pair(s) scored, {n_bad} failed; results in {out}", err=True)
     if n_bad:
         failed = "see the rows with an \"error\" key"
