@@ -360,7 +360,7 @@ class LossDesign:
         if "omega" in self._notes:
             return Condition(name, False, self._notes["omega"], self._notes_point("omega"), "t")
         w = self.evaluate("omega", r)
-        bad = _first_non_increase(w)
+        bad = _first_non_increase(w, r)
         if not np.all(np.isfinite(w)):
             i = int(np.flatnonzero(~np.isfinite(w))[0])
             return Condition(name, False, "omega(r) is not finite", float(r[i]))
@@ -375,9 +375,8 @@ class LossDesign:
         name = "rho > 0 on Omega"
         t = self.evaluate("omega", r) if "omega" not in self._notes else np.linspace(*self.omega_range, len(r))
         rho = self.evaluate("rho", t)
-        bad = np.flatnonzero(~(rho > 0))
-        if bad.size:
-            i = int(bad[0])
+        i = _nearest_to_one(np.flatnonzero(~(rho > 0)), r)
+        if i is not None:
             return Condition(name, False, f"rho(t) = {rho[i]:.6g} <= 0", float(t[i]), "t")
         return Condition(name, True, f"min rho on the grid = {rho.min():.3g}")
 
@@ -397,17 +396,19 @@ class LossDesign:
                   f" (d(1) = {d[i1]:.6g})")
         if convex or minimal:
             return Condition(name, True, detail)
-        return Condition(name, False, detail, float(r[int(nonconvex[0]) + 1]))
+        return Condition(name, False, detail, float(r[_nearest_to_one(nonconvex, r) + 1]))
 
     def _check_beta(self, r) -> Condition:
         name = "beta o omega strictly increasing"
         if "omega" in self._notes:
             return Condition(name, False, "no strictly increasing omega, so beta o omega is undefined")
         b = self.evaluate("beta", self.evaluate("omega", r))
-        bad = _first_non_increase(b)
+        fails = np.flatnonzero(~(np.diff(b) > 0))
+        bad = _nearest_to_one(fails, r)
         if bad is not None:
-            return Condition(name, False, f"beta(omega(r)) stops increasing: {b[bad]:.6g} -> {b[bad + 1]:.6g}",
-                             float(r[bad]))
+            return Condition(name, False, f"beta(omega(r)) does not increase on grid steps in r = "
+                             f"[{r[fails.min()]:.3g}, {r[fails.max() + 1]:.3g}], e.g. {b[bad]:.6g} -> "
+                             f"{b[bad + 1]:.6g} at r = {r[bad]:.6g} -> {r[bad + 1]:.6g}", float(r[bad]))
         return Condition(name, True, "gradient training can only stop at q = p")
 
     def optimal_value(self, p, q, *, player: str = "discriminator", lower: float = -np.inf,
@@ -459,9 +460,13 @@ class LossDesign:
         return "\n".join(rows)
 
 
-def _first_non_increase(v: np.ndarray) -> int | None:
-    bad = np.flatnonzero(~(np.diff(v) > 0))
-    return int(bad[0]) if bad.size else None
+def _nearest_to_one(bad: np.ndarray, r: np.ndarray) -> int | None:
+    """Of the failing grid indices, the one closest to r = 1 (where a trained GAN operates)."""
+    return int(bad[np.argmin(np.abs(np.log(r[bad])))]) if bad.size else None
+
+
+def _first_non_increase(v: np.ndarray, r: np.ndarray) -> int | None:
+    return _nearest_to_one(np.flatnonzero(~(np.diff(v) > 0)), r)
 
 
 def _check_reduction(reduction: str) -> None:
