@@ -91,3 +91,15 @@ def test_bad_logits_are_rejected():
         des.discriminator_loss(torch.tensor([float("nan")]), torch.zeros(1))
     with pytest.raises(ValueError, match="reduction"):
         des.generator_loss(torch.zeros(2), reduction="avg")
+
+
+def test_module_wrappers():
+    from kexue.gans import DiscriminatorLoss, GeneratorLoss
+
+    real, fake = torch.randn(6, requires_grad=True), torch.randn(6)
+    des = get_loss("lsgan")
+    torch.testing.assert_close(DiscriminatorLoss("f")(real, fake), des.discriminator_loss(real, fake))
+    torch.testing.assert_close(GeneratorLoss(des, reduction="sum")(fake), des.generator_loss(fake, reduction="sum"))
+    DiscriminatorLoss("lsgan")(real, fake).backward()
+    assert real.grad is not None
+    assert "lsgan" in repr(GeneratorLoss("f"))

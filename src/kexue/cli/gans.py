@@ -143,6 +143,7 @@ def compare_cmd(
     md: Optional[Path] = typer.Option(None, help="write the table as Markdown"),
     plot: Optional[Path] = typer.Option(None, help="save a grid of sample plots (first seed)"),
     json_out: Optional[Path] = typer.Option(None, "--json", help="write every run's metrics as JSON"),
+    samples_out: Optional[Path] = typer.Option(None, "--samples", help="save every run's samples (.npz)"),
 ) -> None:
     """Train every preset with several seeds on a 2-D mixture and tabulate modes covered, quality, readout."""
     from kexue.gans import get_loss, list_losses
@@ -164,12 +165,13 @@ def compare_cmd(
                 typer.echo(f"{des.name:>18} seed {seed}: {exc}")
                 runs.append({"loss": des.name, "data": data, "seed": seed, "modes": 8 if data == "ring8" else 25,
                              "modes_covered": 0, "high_quality": 0.0, "log_ratio_real": float("nan"),
-                             "log_ratio_fake": float("nan"), "seconds": float("nan"), "diverged": str(exc)})
+                             "log_ratio_fake": float("nan"), "seconds": float("nan"),
+                             "cpu_seconds": float("nan"), "diverged": str(exc)})
                 continue
             m = res.metrics
             typer.echo(f"{des.name:>18} seed {seed}: {m['modes_covered']}/{m['modes']} modes, "
                        f"HQ {m['high_quality']:.3f}, log r_hat real {m['log_ratio_real']:+.3f} "
-                       f"fake {m['log_ratio_fake']:+.3f}, {res.seconds:.1f} s")
+                       f"fake {m['log_ratio_fake']:+.3f}, {res.cpu_seconds:.1f} s CPU ({res.seconds:.0f} s wall)")
             results.append(res)
             runs.append(res.summary())
     table = compare_table(runs)
@@ -181,6 +183,11 @@ def compare_cmd(
         plot_grid([r for r in results if r.seed == 0], plot)
         typer.echo(f"wrote {plot}")
     _write_json(json_out, runs)
+    if samples_out is not None:
+        import numpy as np
+
+        np.savez_compressed(samples_out, **{f"{r.loss}|{r.seed}": r.samples for r in results})
+        typer.echo(f"wrote {samples_out}")
 
 
 def register(app: typer.Typer) -> None:

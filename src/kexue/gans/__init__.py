@@ -5,7 +5,8 @@ Convention: p = data, q = generator, r = q/p; the discriminator's logit grows wi
 """
 
 from kexue.gans.design import CheckReport, Condition, LossDesign, NumericFunction, design_loss
+from kexue.gans.modules import DiscriminatorLoss, GeneratorLoss
 from kexue.gans.presets import CLAMP, PresetInfo, get_loss, list_losses, soft_clamp
 
 __all__ = ["design_loss", "LossDesign", "CheckReport", "Condition", "NumericFunction", "get_loss",
-           "list_losses", "PresetInfo", "soft_clamp", "CLAMP"]
+           "list_losses", "PresetInfo", "soft_clamp", "CLAMP", "DiscriminatorLoss", "GeneratorLoss"]
