@@ -37,12 +37,16 @@ def test_train_tiny_run_with_plot_and_json(tmp_path, capsys):
     assert rec["steps"] == 30 and rec["history"][-1]["step"] == 30
 
 
-def test_compare_tiny(tmp_path, capsys):
-    md = tmp_path / "t.md"
+def test_compare_tiny_and_merge(tmp_path, capsys):
+    md, js, npz, png = tmp_path / "t.md", tmp_path / "r.json", tmp_path / "s.npz", tmp_path / "g.png"
     assert main(["gan", "compare", "--data", "ring8", "--losses", "e,lsgan", "--seeds", "1", "--steps", "20",
-                 "--md", str(md)]) == 0
+                 "--md", str(md), "--json", str(js), "--samples", str(npz)]) == 0
     table = md.read_text()
     assert "| nonsaturating |" in table and "| lsgan |" in table
+    merged = tmp_path / "m.md"
+    assert main(["gan", "table", "--json", str(js), "--samples", str(npz), "--md", str(merged),
+                 "--plot", str(png)]) == 0
+    assert merged.read_text() == table and png.stat().st_size > 1000
 
 
 def test_bad_inputs_are_one_line_errors(capsys):

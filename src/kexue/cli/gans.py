@@ -190,6 +190,49 @@ def compare_cmd(
         typer.echo(f"wrote {samples_out}")
 
 
+@gan_app.command("table")
+def table_cmd(
+    json_in: list[Path] = typer.Option(..., "--json", help="JSON files written by `kexue gan compare --json`"),
+    samples_in: Optional[list[Path]] = typer.Option(None, "--samples", help="matching .npz files (for --plot)"),
+    md: Optional[Path] = typer.Option(None, help="write the merged table as Markdown"),
+    plot: Optional[Path] = typer.Option(None, help="save a grid of sample plots (first seed of each loss)"),
+) -> None:
+    """Merge the results of several `kexue gan compare` runs (e.g. run in parallel) into one table."""
+    import numpy as np
+
+    from kexue.gans.training import TrainResult, compare_table, plot_grid
+
+    runs = []
+    for path in json_in:
+        try:
+            runs.extend(json.loads(Path(path).read_text()))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path} is not a JSON file from `kexue gan compare --json`: {exc}") from None
+    if not runs:
+        raise ValueError("the JSON files hold no runs")
+    table = compare_table(runs)
+    typer.echo(table)
+    if md is not None:
+        Path(md).write_text(table + "\n")
+        typer.echo(f"wrote {md}")
+    if plot is not None:
+        if not samples_in:
+            raise ValueError("--plot needs the --samples .npz files written by `kexue gan compare --samples`")
+        arrays = {}
+        for path in samples_in:
+            with np.load(path) as npz:
+                arrays.update({k: npz[k] for k in npz.files})
+        first = {}
+        for run in runs:
+            key = f"{run['loss']}|{run['seed']}"
+            if key in arrays and run["loss"] not in first:
+                metrics = {k: run[k] for k in ("modes", "modes_covered", "high_quality")}
+                first[run["loss"]] = TrainResult(run["loss"], run["data"], run["seed"], run["steps"], run["seconds"],
+                                                 run["cpu_seconds"], arrays[key], metrics)
+        plot_grid(list(first.values()), plot)
+        typer.echo(f"wrote {plot}")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``kexue gan ...`` to the main app."""
     app.add_typer(gan_app, name="gan")
