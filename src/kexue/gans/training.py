@@ -326,6 +326,7 @@ def plot_grid(results: list[TrainResult], path, ncols: int = 4) -> None:
 
     if not results:
         raise ValueError("no results to plot")
+    ncols = min(ncols, len(results))
     nrows = -(-len(results) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(2.4 * ncols, 2.4 * nrows), squeeze=False)
     for ax in axes.ravel()[len(results):]:
