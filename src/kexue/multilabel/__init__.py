@@ -34,17 +34,10 @@ from kexue.multilabel.reference import (
     sparse_multilabel_categorical_crossentropy_np,
 )
 
+from kexue.multilabel import losses  # noqa: E402  (its __all__ is re-exported)
+
 __all__ = [
-    "multilabel_categorical_crossentropy",
-    "soft_multilabel_categorical_crossentropy",
-    "sparse_multilabel_categorical_crossentropy",
-    "multilabel_kl",
-    "predict",
-    "probabilities",
-    "MultilabelCategoricalCrossentropyLoss",
-    "SoftMultilabelCategoricalCrossentropyLoss",
-    "SparseMultilabelCategoricalCrossentropyLoss",
-    "MultilabelKLLoss",
+    *losses.__all__,
     "multilabel_categorical_crossentropy_np",
     "soft_multilabel_categorical_crossentropy_np",
     "sparse_multilabel_categorical_crossentropy_np",

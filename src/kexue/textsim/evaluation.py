@@ -276,15 +276,10 @@ def _save(conv: Converter, spec: str, folder) -> None:
 
 def plot_sts(results: Mapping, path, *, title: str = "STS: Spearman ×100 per measure"):
     """Bar chart: one group per base measure, one bar per converter recipe (Spearman ×100)."""
-    import matplotlib
+    from kexue._plotting import check_figure_path, pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from pathlib import Path
-
-    path = Path(path)
-    if path.suffix.lower() not in (".png", ".svg", ".pdf", ".jpg"):
-        raise ValueError(f"plot file {path} must end in .png, .svg, .pdf or .jpg")
+    plt = pyplot()
+    path = check_figure_path(path)
     bases = list(dict.fromkeys(m.partition("+")[0] for m in results))
     convs = list(dict.fromkeys(m.partition("+")[2] or "none" for m in results))
     width = 0.8 / len(convs)
@@ -300,10 +295,4 @@ def plot_sts(results: Mapping, path, *, title: str = "STS: Spearman ×100 per me
     ax.legend(title="converter", fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=100)
-    except OSError as exc:
-        raise ValueError(f"cannot write plot to {path}: {exc.strerror or exc}") from None
-    finally:
-        plt.close(fig)
-    return path
+    return save_figure(fig, path)

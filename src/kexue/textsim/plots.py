@@ -7,14 +7,10 @@ from pathlib import Path
 
 def plot_alignment(plan, tokens_a, tokens_b, path, *, title: str = "WRD transport plan") -> Path:
     """Save a heat map of ``plan`` (rows: tokens of text A, columns: tokens of text B) to ``path``."""
-    import matplotlib
+    from kexue._plotting import check_figure_path, pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    path = Path(path)
-    if path.suffix.lower() not in (".png", ".svg", ".pdf", ".jpg"):
-        raise ValueError(f"plot file {path} must end in .png, .svg, .pdf or .jpg")
+    plt = pyplot()
+    path = check_figure_path(path)
     fig, ax = plt.subplots(figsize=(1.2 + 0.45 * len(tokens_b), 1.0 + 0.4 * len(tokens_a)))
     im = ax.imshow(plan, cmap="viridis", aspect="auto")
     ax.set_xticks(range(len(tokens_b)), tokens_b, rotation=60, ha="right")
@@ -24,10 +20,4 @@ def plot_alignment(plan, tokens_a, tokens_b, path, *, title: str = "WRD transpor
     ax.set_title(title)
     fig.colorbar(im, ax=ax, label="mass moved")
     fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=110)
-    except OSError as exc:
-        raise ValueError(f"cannot write plot to {path}: {exc.strerror or exc}") from None
-    finally:
-        plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
