@@ -20,3 +20,10 @@ def test_console_script_runs():
     res = subprocess.run([sys.executable, "-m", "kexue", "data", "list"], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert "stsb" in res.stdout
+
+
+def test_usage_errors_are_short_not_tracebacks(capsys):
+    for argv in (["no-such-command"], ["similarity", "--no-such-option"], ["data", "list", "extra-arg"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "Error:" in err and "Traceback" not in err, argv

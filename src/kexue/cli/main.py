@@ -18,6 +18,22 @@ import typer
 
 from kexue.errors import KexueError
 
+
+def _exception_types(name: str) -> tuple[type, ...]:
+    """``name`` from click and from the copy of click that typer may carry (they are distinct classes)."""
+    found = [getattr(click.exceptions, name)]
+    try:
+        from typer._click import exceptions as typer_click
+    except ImportError:  # typer releases that use click itself
+        typer_click = None
+    if typer_click is not None and hasattr(typer_click, name):
+        found.append(getattr(typer_click, name))
+    found.extend(t for t in (getattr(typer, name, None),) if isinstance(t, type))
+    return tuple(dict.fromkeys(found))
+
+
+_EXIT, _ABORT, _CLICK_ERROR = _exception_types("Exit"), _exception_types("Abort"), _exception_types("ClickException")
+
 app = typer.Typer(
     name="kexue",
     help="Optimal-transport text similarity and seven more ideas from kexue.fm, as tested tools.",
@@ -57,12 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the app and turn errors into one line and a non-zero status."""
     try:
         app(args=argv, standalone_mode=False, prog_name="kexue")
-    except click.exceptions.Exit as exc:
+    except _EXIT as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
+    except _ABORT:
         click.echo("aborted", err=True)
         return 130
-    except click.ClickException as exc:
+    except _CLICK_ERROR as exc:
         exc.show()
         return exc.exit_code
     except (KexueError, ValueError, TypeError, OSError, KeyError, ImportError, RuntimeError) as exc:
