@@ -17,9 +17,10 @@ import contextlib
 import numpy as np
 
 from kexue._validation import check_choice, check_positive_int
-from kexue.textsim.index import INDEX_MEASURES, SearchStats
+from kexue.textsim.index import SearchStats
 from kexue.textsim.pairs import (PAIR_MEASURES, open_output, read_pair_lines, score_lines, score_pairs,
                                  write_rows)
+from kexue.textsim.problems import OT_MEASURES
 from kexue.textsim.similarity import MEASURES
 
 
@@ -177,7 +178,7 @@ class ShardedIndex:
     """
 
     def __init__(self, vectors_list, measure: str = "wrd", client=None, n_shards: int | None = None):
-        check_choice(measure, "measure", INDEX_MEASURES)
+        check_choice(measure, "measure", OT_MEASURES)
         docs = list(vectors_list)
         if not docs:
             raise ValueError("the corpus is empty; give at least one document")
