@@ -46,7 +46,7 @@ def main(argv=None) -> int:
     import numpy as np
     import ot
     from ot.lp.emd_wrap import emd_c
-    from scipy.optimize import linprog
+    from kexue.ot.linprog_reference import emd_dense_lp
     from threadpoolctl import threadpool_limits
 
     from kexue.textsim import wrd
@@ -120,19 +120,9 @@ def main(argv=None) -> int:
             values[name] = fn()
             times[name].append(time.perf_counter() - t0)
 
-    def lp(a, b, C):
-        m, n = C.shape
-        A_eq = np.zeros((m + n, m * n))
-        for i in range(m):
-            A_eq[i, i * n:(i + 1) * n] = 1.0
-        for j in range(n):
-            A_eq[m + j, j::n] = 1.0
-        res = linprog(C.ravel(), A_eq=A_eq[:-1], b_eq=np.concatenate([a, b])[:-1], method="highs")
-        return res.fun
-
     k_lp = min(args.lp_pairs, args.pairs)
     t0 = time.perf_counter()
-    lp_vals = np.array([lp(*problems[k]) for k in range(k_lp)])
+    lp_vals = np.array([emd_dense_lp(*problems[k]) for k in range(k_lp)])
     lp_time = time.perf_counter() - t0
 
     ref = values["kexue wrd_batch"]

@@ -61,3 +61,12 @@ def test_totals_that_agree_are_renormalised():
     b = np.array([1.0 + 1e-12])
     assert emd(a, b, [[1.0], [2.0]]) == pytest.approx(1.7, abs=1e-12)
     assert emd([3, 6], [9], [[1.0], [2.0]]) == pytest.approx(15.0)
+
+
+def test_dense_lp_reference_agrees():
+    from kexue.ot.linprog_reference import emd_dense_lp
+
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        a, b, C = random_problem(rng, "plain")
+        assert emd_dense_lp(a, b, C) == pytest.approx(emd(a, b, C), abs=1e-9)

@@ -89,6 +89,12 @@ class Kernel:
     def gram(self, a: Any, b: Any = None) -> np.ndarray:
         raise NotImplementedError
 
+    @staticmethod
+    def _samples(a: Any, b: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """Both samples as validated arrays (``b`` defaults to ``a``)."""
+        a = as_samples(a, "A")
+        return a, (a if b is None else as_samples(b, "B"))
+
     def __call__(self, a: Any, b: Any = None) -> np.ndarray:
         return self.gram(a, b)
 
@@ -123,8 +129,7 @@ class GaussianKernel(Kernel):
 
     def gram(self, a, b=None):
         k = self.fit(a)
-        a = as_samples(a, "A")
-        b = a if b is None else as_samples(b, "B")
+        a, b = self._samples(a, b)
         d2 = sq_distances(a, b)
         d2 *= -1.0 / (2.0 * k.bandwidth ** 2)
         return np.exp(d2, out=d2)
@@ -146,8 +151,7 @@ class LaplaceKernel(Kernel):
 
     def gram(self, a, b=None):
         k = self.fit(a)
-        a = as_samples(a, "A")
-        b = a if b is None else as_samples(b, "B")
+        a, b = self._samples(a, b)
         d = l1_distances(a, b)
         d *= -1.0 / k.bandwidth
         return np.exp(d, out=d)
@@ -160,8 +164,7 @@ class LinearKernel(Kernel):
     characteristic = False
 
     def gram(self, a, b=None):
-        a = as_samples(a, "A")
-        b = a if b is None else as_samples(b, "B")
+        a, b = self._samples(a, b)
         return a @ b.T
 
 
@@ -181,8 +184,7 @@ class PolynomialKernel(Kernel):
             _check_bandwidth(self.gamma, "gamma")
 
     def gram(self, a, b=None):
-        a = as_samples(a, "A")
-        b = a if b is None else as_samples(b, "B")
+        a, b = self._samples(a, b)
         gamma = 1.0 / a.shape[1] if self.gamma is None else self.gamma
         return (gamma * (a @ b.T) + self.coef0) ** self.degree
 
@@ -224,8 +226,7 @@ class CallableKernel(Kernel):
     characteristic = False  # unknown; treated conservatively
 
     def gram(self, a, b=None):
-        a = as_samples(a, "A")
-        b = a if b is None else as_samples(b, "B")
+        a, b = self._samples(a, b)
         g = as_float_array(self.func(a, b), "kernel output", ndim=2)
         if g.shape != (a.shape[0], b.shape[0]):
             raise ValueError(f"kernel callable returned shape {g.shape}; expected ({a.shape[0]}, {b.shape[0]})")
