@@ -87,6 +87,15 @@ def feature_sums(phi_x: FeatureMap, phi_y: FeatureMap, x: Any, y: Any, chunk: in
                     dd=dd, tk=tk, tl=tl, dr=float(sy @ u), rd=float(sx @ v))
 
 
+def _feature_hsic(feature_map, x, y, kernel_x, kernel_y, count, count_name, estimator, random_state) -> float:
+    """HSIC from explicit feature maps of both variables (random Fourier or Nyström), in O(n·count²)."""
+    x, y = _prepare(x, y, estimator, count, count_name)
+    rng = np.random.default_rng(random_state)
+    phi_x = feature_map(make_kernel(kernel_x), x, count, rng)
+    phi_y = feature_map(make_kernel(kernel_y), y, count, rng)
+    return float(hsic_from_sums(feature_sums(phi_x, phi_y, x, y), estimator))
+
+
 def _prepare(x, y, estimator, count, count_name):
     check_choice(estimator, "estimator", ESTIMATORS)
     check_positive_int(count, count_name)
@@ -114,11 +123,7 @@ def hsic_rff(x: Any, y: Any, *, kernel_x: KernelSpec = "gaussian", kernel_y: Ker
     >>> bool(abs(hsic_rff(x, y, n_features=2000, random_state=0) / hsic_nystrom(x, y) - 1) < 0.1)
     True
     """
-    x, y = _prepare(x, y, estimator, n_features, "n_features")
-    rng = np.random.default_rng(random_state)
-    phi_x = rff_map(make_kernel(kernel_x), x, n_features, rng)
-    phi_y = rff_map(make_kernel(kernel_y), y, n_features, rng)
-    return float(hsic_from_sums(feature_sums(phi_x, phi_y, x, y), estimator))
+    return _feature_hsic(rff_map, x, y, kernel_x, kernel_y, n_features, "n_features", estimator, random_state)
 
 
 def hsic_nystrom(x: Any, y: Any, *, kernel_x: KernelSpec = "gaussian", kernel_y: KernelSpec = "gaussian",
@@ -128,11 +133,7 @@ def hsic_nystrom(x: Any, y: Any, *, kernel_x: KernelSpec = "gaussian", kernel_y:
 
     O(n·m²) time; exact (up to round-off) when m = n.
     """
-    x, y = _prepare(x, y, estimator, n_landmarks, "n_landmarks")
-    rng = np.random.default_rng(random_state)
-    phi_x = nystrom_map(make_kernel(kernel_x), x, n_landmarks, rng)
-    phi_y = nystrom_map(make_kernel(kernel_y), y, n_landmarks, rng)
-    return float(hsic_from_sums(feature_sums(phi_x, phi_y, x, y), estimator))
+    return _feature_hsic(nystrom_map, x, y, kernel_x, kernel_y, n_landmarks, "n_landmarks", estimator, random_state)
 
 
 def hsic_block(x: Any, y: Any, *, kernel_x: KernelSpec = "gaussian", kernel_y: KernelSpec = "gaussian",

@@ -100,7 +100,25 @@ class Kernel:
 
 
 @dataclass(frozen=True)
-class GaussianKernel(Kernel):
+class _BandwidthKernel(Kernel):
+    """A kernel with one scale ``bandwidth``: a positive number, or ``"median"`` resolved from the data by ``fit``."""
+
+    bandwidth: Union[str, float] = "median"
+
+    def __post_init__(self):
+        object.__setattr__(self, "bandwidth", _check_bandwidth(self.bandwidth, "bandwidth"))
+
+    def _median_bandwidth(self, a: np.ndarray) -> float:
+        raise NotImplementedError
+
+    def fit(self, a):
+        if self.bandwidth != "median":
+            return self
+        return replace(self, bandwidth=self._median_bandwidth(as_samples(a, "x")))
+
+
+@dataclass(frozen=True)
+class GaussianKernel(_BandwidthKernel):
     r"""Gaussian (RBF) kernel :math:`k(a, b) = \exp(-\|a-b\|^2 / (2\sigma^2))`.
 
     Parameters
@@ -117,15 +135,8 @@ class GaussianKernel(Kernel):
            [0.3679, 1.    ]])
     """
 
-    bandwidth: Union[str, float] = "median"
-
-    def __post_init__(self):
-        object.__setattr__(self, "bandwidth", _check_bandwidth(self.bandwidth, "bandwidth"))
-
-    def fit(self, a):
-        if self.bandwidth != "median":
-            return self
-        return replace(self, bandwidth=float(np.sqrt(median_pairwise(as_samples(a, "x"), sq_distances) / 2.0)))
+    def _median_bandwidth(self, a: np.ndarray) -> float:
+        return float(np.sqrt(median_pairwise(a, sq_distances) / 2.0))
 
     def gram(self, a, b=None):
         k = self.fit(a)
@@ -136,18 +147,11 @@ class GaussianKernel(Kernel):
 
 
 @dataclass(frozen=True)
-class LaplaceKernel(Kernel):
+class LaplaceKernel(_BandwidthKernel):
     r"""Laplace kernel :math:`k(a, b) = \exp(-\|a-b\|_1 / \sigma)` (``"median"``: :math:`\sigma` = median L1 distance)."""
 
-    bandwidth: Union[str, float] = "median"
-
-    def __post_init__(self):
-        object.__setattr__(self, "bandwidth", _check_bandwidth(self.bandwidth, "bandwidth"))
-
-    def fit(self, a):
-        if self.bandwidth != "median":
-            return self
-        return replace(self, bandwidth=median_pairwise(as_samples(a, "x"), l1_distances))
+    def _median_bandwidth(self, a: np.ndarray) -> float:
+        return float(median_pairwise(a, l1_distances))
 
     def gram(self, a, b=None):
         k = self.fit(a)
