@@ -1,12 +1,17 @@
 """Exact top-k search by WRD or WMD with prefetch-and-prune (Kusner et al. 2015).
 
-A query is scored against every document with cheap lower bounds (centroid and relaxed), documents are
-visited in increasing order of the tighter bound, and the exact distance is computed only while the
-bound is below the current k-th best distance. The result is the brute-force top-k: a document whose
-lower bound already exceeds the k-th distance cannot be in the top-k.
+A query is scored against every document with cheap lower bounds, and the exact distance is computed only
+for documents whose bound is below the current k-th best distance; a document whose lower bound already
+exceeds the k-th distance cannot be in the top-k, so the result is the brute-force top-k.
 
-Bounds over the whole corpus are vectorised: one (m × T) product of the query tokens with all T corpus
-tokens, then a per-document min/max (the "linear-complexity relaxed WMD" layout of Atasu et al.).
+The steps of :meth:`Index.search`:
+
+1. the centroid bound of every document (one matrix-vector product);
+2. a seed: exact distances to the documents whose centroids are most cosine-similar to the query's (a
+   heuristic that finds near neighbours), giving a first k-th distance ``τ`` that is usually already final;
+3. the relaxed bound of every other document whose centroid bound is below ``τ``, from int8 token codes
+   and stopped as soon as its partial sum reaches ``τ`` (:mod:`kexue.textsim.quantized_bounds`);
+4. exact solves, in increasing order of the bound, while the bound is below the (shrinking) k-th distance.
 """
 
 from __future__ import annotations
@@ -14,12 +19,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import numba
 import numpy as np
-from numba import njit, prange
 
 from kexue._validation import as_float_array, check_choice, check_positive_int
 from kexue.ot.masses import normalise_weights
 from kexue.textsim.problems import OT_MEASURES, wrd_masses
+from kexue.textsim.quantized_bounds import GROUP, dot_slack, quantize_unit_rows, relaxed_lower_bounds
 
 _EPS32 = float(np.finfo(np.float32).eps)
 _EPS64 = float(np.finfo(np.float64).eps)
@@ -27,8 +33,13 @@ _EPS64 = float(np.finfo(np.float64).eps)
 
 @dataclass
 class SearchStats:
-    """What the last search did. ``pruned_by`` gives, per bound, the share of documents whose bound alone
-    is at or above the final k-th distance (what that bound could prune on its own)."""
+    """What the last search did.
+
+    ``pruned_by``: per bound, the share of documents it ruled out against the final k-th distance —
+    ``centroid`` over all documents; ``relaxed`` over the documents whose relaxed bound was evaluated (an
+    early-stopped bound counts as ruling out); ``combined``: the share not solved exactly.
+    ``relaxed_work``: the share of the full relaxed bound's query-token × corpus-token products computed.
+    """
 
     n_documents: int
     candidates: int
@@ -36,6 +47,7 @@ class SearchStats:
     pruned_fraction: float
     pruned_by: dict
     seconds: float
+    relaxed_work: float = 1.0
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -100,9 +112,13 @@ class Index:
             point = self.vectors.astype(np.float64) / safe[:, None] * self.masses[:, None]
         else:
             point = self.vectors.astype(np.float64) * self.masses[:, None]
-        self.centroids = np.zeros((len(arrays), self.dim))
-        np.add.at(self.centroids, seg, point)
-        self.centroid_sq = np.einsum("ij,ij->i", self.centroids, self.centroids)
+        centroids = np.zeros((len(arrays), self.dim))
+        np.add.at(centroids, seg, point)
+        self.centroid_sq = np.einsum("ij,ij->i", centroids, centroids)
+        self.centroids = centroids.astype(np.float32)  # the bound allows for the rounding (half the traffic)
+        # int8 codes of the unit token vectors for the relaxed bound (the float32 originals serve exact solves)
+        self.codes, self.code_scales, self.code_residuals = quantize_unit_rows(self.vectors, self.norms)
+        self.seed_size = 20
         self.last_stats: SearchStats | None = None
 
     def __len__(self) -> int:
@@ -111,7 +127,8 @@ class Index:
     @property
     def nbytes(self) -> int:
         """Memory held by the index's arrays."""
-        arrays = [self.vectors, self.norms, self.masses, self.centroids, self.centroid_sq, self.lengths, self.offsets]
+        arrays = [self.vectors, self.norms, self.masses, self.centroids, self.centroid_sq, self.lengths, self.offsets,
+                  self.codes, self.code_scales, self.code_residuals]
         return int(sum(a.nbytes for a in arrays))
 
     @classmethod
@@ -146,23 +163,61 @@ class Index:
         p = normalise_weights(query_weights, q.shape[0], "query_weights")
         return q, p, None, p @ q
 
+    def _centroids(self, cq) -> tuple[np.ndarray, np.ndarray]:
+        """Centroid lower bounds and centroid cosines, from one float32 matrix-vector product.
+
+        ``‖c_k − c_q‖² = ‖c_k‖² + ‖c_q‖² − 2 c_k·c_q``; the float32 product (inputs rounded to float32 too) is
+        within ``(d + 2)·eps32·‖c_k‖‖c_q‖`` of ``c_k·c_q``, so it is raised by that much before use.
+        """
+        qq = float(cq @ cq)
+        norms = np.sqrt(self.centroid_sq * qq)
+        dots = (self.centroids @ cq.astype(np.float32)).astype(np.float64)
+        scale = self.centroid_sq + qq
+        sq = np.maximum(scale - 2.0 * (dots + (self.dim + 2) * _EPS32 * norms) - 4 * self.dim * _EPS64 * scale,
+                        0.0)
+        bound = 0.5 * sq if self.measure == "wrd" else np.sqrt(sq)
+        return bound, dots / np.maximum(norms, 1e-300)
+
+    def _mean_nearest_cost(self, q) -> np.ndarray:
+        """Per query token, the mean over a fixed sample of documents of its nearest-token cost."""
+        if not hasattr(self, "_sample"):
+            docs = np.unique(np.linspace(0, len(self) - 1, min(len(self), 128)).astype(np.int64))
+            tokens = np.concatenate([np.arange(self.offsets[i], self.offsets[i + 1]) for i in docs])
+            starts = np.concatenate([[0], np.cumsum(self.lengths[docs])[:-1]])
+            self._sample = (self.vectors[tokens].astype(np.float64), self.norms[tokens], starts)
+        x, xn, starts = self._sample
+        dots = x @ q.T
+        if self.measure == "wrd":
+            cost = 1.0 - dots / np.outer(np.where(xn > 0, xn, 1.0), np.maximum(np.linalg.norm(q, axis=1), 1e-300))
+        else:
+            cost = np.sqrt(np.maximum(xn[:, None] ** 2 + (q ** 2).sum(1)[None, :] - 2.0 * dots, 0.0))
+        return np.minimum.reduceat(cost, starts, axis=0).mean(axis=0)
+
+    def _relaxed(self, q, p, ids, threshold=np.inf):
+        """Relaxed bounds of documents ``ids`` (early-stopped at ``threshold``) and the query rows used."""
+        nq = np.linalg.norm(q, axis=1)
+        keep = np.nonzero(p > 0)[0]  # zero-mass query tokens are in no feasible plan
+        # largest expected share of side_q first (mass times mean nearest-token cost over a fixed sample of
+        # documents), so that the partial sum reaches the threshold soonest; the order never changes the bound
+        keep = keep[np.argsort(-p[keep] * self._mean_nearest_cost(q[keep]), kind="stable")]
+        n_query = len(keep)
+        rows = -(-n_query // GROUP) * GROUP
+        uq = np.zeros((rows, self.dim), np.float32)
+        uq[:n_query] = q[keep] / np.where(nq[keep] > 0, nq[keep], 1.0)[:, None]
+        pad = np.zeros(rows)
+        pk, nk = pad.copy(), pad.copy()
+        pk[:n_query], nk[:n_query] = p[keep], nq[keep]
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        chunks = min(max(1, len(ids)), 8 * numba.get_num_threads())
+        return relaxed_lower_bounds(self.codes, self.code_scales, self.code_residuals, self.norms, self.masses,
+                                    self.offsets, ids, uq, pk, nk, n_query, self.measure == "wrd",
+                                    dot_slack(self.dim), float(threshold), chunks), n_query
+
     def bounds(self, query, query_weights=None) -> tuple[np.ndarray, np.ndarray]:
         """Centroid and relaxed lower bounds of the query against every document (both ≤ exact)."""
-        q, p, uq, cq = self._query_parts(query, query_weights)
-        # ‖c_k − c_q‖² by expansion (one matrix-vector product), less a bound on its rounding error
-        scale = self.centroid_sq + cq @ cq
-        sq = np.maximum(scale - 2.0 * (self.centroids @ cq) - 4 * self.dim * _EPS64 * scale, 0.0)
-        is_wrd = self.measure == "wrd"
-        if is_wrd:
-            centroid = 0.5 * sq
-            dots = self.vectors @ uq.astype(np.float32).T  # (T, m): cosines times document-token norms
-        else:
-            centroid = np.sqrt(sq)
-            dots = self.vectors @ q.astype(np.float32).T
-        # a float32 dot product is off by at most ~d·eps relative: the kernel subtracts that from each cost
-        side_q, side_d = _relaxed_sides(dots, self.norms, self.masses, self.offsets, p, (q ** 2).sum(1),
-                                        is_wrd, 2.0 * self.dim * _EPS32)
-        return centroid, np.maximum(side_q, side_d)
+        q, p, _, cq = self._query_parts(query, query_weights)
+        (relaxed, _), _ = self._relaxed(q, p, np.arange(len(self)))
+        return self._centroids(cq)[0], relaxed
 
     # -- exact ------------------------------------------------------------------------------------------
     def exact(self, query, ids, query_weights=None) -> np.ndarray:
@@ -190,31 +245,55 @@ class Index:
         """
         t0 = time.perf_counter()
         k = min(check_positive_int(k, "k"), len(self))
-        centroid, relaxed = self.bounds(query_vectors, query_weights)
-        bound = np.maximum(centroid, relaxed)
+        q, p, _, cq = self._query_parts(query_vectors, query_weights)
+        n = len(self)
+        centroid, cos = self._centroids(cq)
+        bound = centroid.copy()
+        relaxed = np.full(n, np.nan)
+        rows_done = 0
+        # seed: exact distances of the documents whose centroid is most cosine-similar to the query's (a
+        # heuristic used for ordering only: it finds near neighbours, so the first k-th distance is already tight)
+        m_seed = min(n, max(self.seed_size, k))
+        seed = np.argpartition(-cos, m_seed - 1)[:m_seed] if m_seed < n else np.arange(n)
+        best_d = self.exact(query_vectors, seed, query_weights)
+        top = np.lexsort((seed, best_d))[:k]
+        best_ids, best_d = seed[top], best_d[top]
+        kth = best_d[-1] if len(best_d) == k else np.inf
+        solved = np.zeros(n, bool)
+        solved[seed] = True
+        n_query = 0
+        # the rest: relaxed bounds only where the centroid cannot rule out, stopped once they reach kth
+        rest = ~solved & (centroid < kth)
+        rest_ids = np.nonzero(rest)[0]
+        if len(rest_ids):
+            (rel, rows), n_query = self._relaxed(q, p, rest_ids, kth)
+            relaxed[rest_ids] = rel
+            rows_done += int(rows.sum())
+            bound[rest_ids] = np.maximum(centroid[rest_ids], rel)
         order = np.argsort(bound, kind="stable")
-        best_ids = np.zeros(0, dtype=np.int64)
-        best_d = np.zeros(0)
-        kth, pos, solved = np.inf, 0, 0
+        order = order[~solved[order]]
+        pos, n_solved = 0, len(seed)
         while pos < len(order) and bound[order[pos]] < kth:
-            chunk = order[pos:pos + (self.batch_size if len(best_d) else k)]
+            chunk = order[pos:pos + self.batch_size]
             pos += len(chunk)
             chunk = chunk[bound[chunk] < kth]
             d = self.exact(query_vectors, chunk, query_weights)
-            solved += len(chunk)
+            n_solved += len(chunk)
             best_ids = np.concatenate([best_ids, chunk])
             best_d = np.concatenate([best_d, d])
             top = np.lexsort((best_ids, best_d))[:k]
             best_ids, best_d = best_ids[top], best_d[top]
             if len(best_d) == k:
                 kth = best_d[-1]
-        n = len(self)
+        evaluated = ~np.isnan(relaxed)
         self.last_stats = SearchStats(
             n_documents=n, candidates=int(np.sum(bound < kth)) if np.isfinite(kth) else n,
-            exact_solves=solved, pruned_fraction=1.0 - solved / n,
-            pruned_by={"centroid": float(np.mean(centroid >= kth)), "relaxed": float(np.mean(relaxed >= kth)),
-                       "combined": float(np.mean(bound >= kth))},
-            seconds=time.perf_counter() - t0)
+            exact_solves=n_solved, pruned_fraction=1.0 - n_solved / n,
+            pruned_by={"centroid": float(np.mean(centroid >= kth)),
+                       "relaxed": float(np.mean(relaxed[evaluated] >= kth)) if evaluated.any() else 0.0,
+                       "combined": 1.0 - n_solved / n},
+            seconds=time.perf_counter() - t0,
+            relaxed_work=rows_done / (max(1, n_query) * n))
         return best_ids, best_d
 
     def brute_force(self, query_vectors, k: int = 10, *, query_weights=None):
@@ -223,50 +302,3 @@ class Index:
         d = self.exact(query_vectors, np.arange(len(self)), query_weights)
         top = np.lexsort((np.arange(len(d)), d))[:k]
         return top, d[top]
-
-
-@njit(cache=True, parallel=True)
-def _relaxed_sides(dots, norms, masses, offsets, p, qq, is_wrd, slack):
-    """Both one-constraint relaxations for every document, from the (T × m) products in one pass.
-
-    WRD: cost ``1 − cos − slack``; WMD: ``sqrt(‖q‖² + ‖x‖² − 2 q·x − slack·(‖q‖² + ‖x‖²))``, clipped at 0.
-    Zero-mass tokens take part in no feasible plan, so they are left out of the minima (tighter, still valid).
-    """
-    m = dots.shape[1]
-    n_docs = offsets.shape[0] - 1
-    side_q = np.zeros(n_docs)
-    side_d = np.zeros(n_docs)
-    for k in prange(n_docs):
-        s, e = offsets[k], offsets[k + 1]
-        total_q = 0.0
-        for i in range(m):
-            if p[i] > 0.0:
-                best = np.inf
-                for j in range(s, e):
-                    if masses[j] > 0.0:
-                        c = _cost(dots[j, i], norms[j], qq[i], is_wrd, slack)
-                        if c < best:
-                            best = c
-                total_q += p[i] * best
-        total_d = 0.0
-        for j in range(s, e):
-            if masses[j] > 0.0:
-                best = np.inf
-                for i in range(m):
-                    if p[i] > 0.0:
-                        c = _cost(dots[j, i], norms[j], qq[i], is_wrd, slack)
-                        if c < best:
-                            best = c
-                total_d += masses[j] * best
-        side_q[k] = total_q
-        side_d[k] = total_d
-    return side_q, side_d
-
-
-@njit(cache=True, inline="always")
-def _cost(dot, norm, qq, is_wrd, slack):
-    if is_wrd:
-        cos = dot / norm if norm > 0.0 else 0.0
-        return max(1.0 - cos - slack, 0.0)
-    nn = norm * norm
-    return np.sqrt(max(qq + nn - 2.0 * dot - slack * (qq + nn), 0.0))

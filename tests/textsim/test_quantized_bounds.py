@@ -1,0 +1,81 @@
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from kexue.textsim import Index
+from kexue.textsim.quantized_bounds import quantize_unit_rows
+
+
+def float_relaxed(index, query):
+    """The relaxed bound in float64 from the original vectors (no quantisation, no slack)."""
+    q = np.asarray(query, np.float64)
+    nq = np.linalg.norm(q, axis=1)
+    out = []
+    for i in range(len(index)):
+        x = index.document(i).astype(np.float64)
+        b = index.masses[index.offsets[i]:index.offsets[i + 1]]
+        if index.measure == "wrd":
+            p = nq / nq.sum()
+            C = 1.0 - (q / nq[:, None]) @ (x / np.linalg.norm(x, axis=1)[:, None]).T
+        else:
+            p = np.full(len(q), 1.0 / len(q))
+            C = np.sqrt(np.maximum(((q[:, None, :] - x[None, :, :]) ** 2).sum(-1), 0.0))
+        out.append(max(p @ C.min(1), b @ C.min(0)))
+    return np.array(out)
+
+
+def test_quantisation_residuals_are_upper_bounds():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(500, 64)).astype(np.float32)
+    x[7] = 0.0
+    norms = np.linalg.norm(x.astype(np.float64), axis=1)
+    codes, scales, residual = quantize_unit_rows(x, norms)
+    assert codes.dtype == np.int8 and np.abs(codes).max() <= 127
+    units = x / np.where(norms > 0, norms, 1)[:, None]
+    err = np.linalg.norm(units - scales[:, None] * codes, axis=1)
+    assert np.all(err <= residual) and residual.max() < 0.05
+    assert scales[7] == 0 and residual[7] < 1e-12 and not codes[7].any()
+
+
+def test_int8_bound_is_close_to_the_float_bound():
+    rng = np.random.default_rng(1)
+    docs = [rng.normal(size=(rng.integers(2, 20), 96)).astype(np.float32) for _ in range(80)]
+    for measure in ("wrd", "wmd"):
+        index = Index(docs, measure=measure)
+        query = rng.normal(size=(9, 96)).astype(np.float32)
+        ref = float_relaxed(index, query)
+        _, relaxed = index.bounds(query)
+        assert np.all(relaxed <= ref + 1e-12)
+        scale = 1.0 if measure == "wrd" else np.median(ref)
+        assert np.max(ref - relaxed) < 0.05 * scale  # quantisation costs little tightness
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["wrd", "wmd"]), st.floats(0.0, 2.0))
+def test_early_stopping_returns_the_bound_or_a_value_past_the_threshold(seed, measure, frac):
+    rng = np.random.default_rng(seed)
+    d = int(rng.integers(2, 40))
+    docs = [rng.normal(size=(rng.integers(1, 12), d)).astype(np.float32) for _ in range(25)]
+    index = Index(docs, measure=measure)
+    query = rng.normal(size=(int(rng.integers(1, 12)), d)).astype(np.float32)
+    q, p, _, _ = index._query_parts(query, None)
+    ids = np.arange(len(index))
+    (full, rows_full), n_query = index._relaxed(q, p, ids)
+    assert np.all(rows_full == n_query)
+    threshold = frac * float(np.median(full))
+    (early, rows), _ = index._relaxed(q, p, ids, threshold)
+    stopped = rows < n_query
+    np.testing.assert_array_equal(early[~stopped], full[~stopped])
+    assert np.all(early[stopped] >= threshold) and np.all(early[stopped] <= full[stopped] + 1e-12)
+    exact = index.exact(query, ids)
+    assert np.all(full <= exact + 1e-12)
+
+
+def test_identical_document_has_zero_bound_and_stats_report_work():
+    rng = np.random.default_rng(3)
+    docs = [rng.normal(size=(6, 32)).astype(np.float32) for _ in range(300)]
+    index = Index(docs)
+    _, relaxed = index.bounds(docs[4])
+    assert relaxed[4] == 0.0
+    ids, dist = index.search(docs[4], k=3)
+    assert ids[0] == 4 and dist[0] == 0.0
+    assert 0.0 < index.last_stats.relaxed_work <= 1.0
