@@ -101,3 +101,29 @@ def test_search_cli(tmp_path, capsys):
     assert out["skipped_lines"] == 1
     assert main(["search", "x", "--corpus", str(tmp_path / "missing.txt")]) == 2
     assert "cannot read corpus" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("measure", ["wrd", "wmd"])
+def test_save_and_load_memory_mapped(tmp_path, measure):
+    rng = np.random.default_rng(5)
+    docs = corpus(rng, 60)
+    weights = [rng.uniform(0.5, 2.0, len(d)) for d in docs]
+    index = Index(docs, measure=measure, weights_list=weights)
+    index.save(tmp_path / "ix")
+    loaded = Index.load(tmp_path / "ix")
+    assert isinstance(loaded.vectors, np.memmap) and loaded.nbytes == index.nbytes
+    assert loaded.nbytes_in_memory < index.nbytes_in_memory == index.nbytes
+    query = corpus(rng, 1)[0]
+    for a, b in zip(index.search(query, k=5), loaded.search(query, k=5)):
+        np.testing.assert_array_equal(a, b)
+    in_memory = Index.load(tmp_path / "ix", mmap_vectors=False)
+    assert in_memory.nbytes_in_memory == index.nbytes
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(ValueError, match="cannot read an index"):
+        Index.load(tmp_path / "nothing")
+    Index([np.ones((2, 3))]).save(tmp_path / "ix")
+    (tmp_path / "ix" / "codes.npy").unlink()
+    with pytest.raises(ValueError, match="incomplete or damaged"):
+        Index.load(tmp_path / "ix")

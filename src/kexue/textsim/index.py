@@ -16,8 +16,10 @@ The steps of :meth:`Index.search`:
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -29,6 +31,9 @@ from kexue.textsim.quantized_bounds import GROUP, dot_slack, quantize_unit_rows,
 
 _EPS32 = float(np.finfo(np.float32).eps)
 _EPS64 = float(np.finfo(np.float64).eps)
+_FORMAT = 1
+_ARRAYS = ("vectors", "norms", "masses", "centroids", "centroid_sq", "lengths", "offsets", "codes", "code_scales",
+           "code_residuals")
 
 
 @dataclass
@@ -71,8 +76,8 @@ class Index:
     >>> import numpy as np
     >>> from kexue.textsim import Index
     >>> rng = np.random.default_rng(0)
-    >>> docs = [rng.normal(size=(rng.integers(3, 9), 16)) for _ in range(50)]
-    >>> idx, dist = Index(docs).search(docs[7], k=3)
+    >>> docs = [rng.normal(size=(rng.integers(3, 9), 16)).astype(np.float32) for _ in range(50)]
+    >>> idx, dist = Index(docs).search(docs[7], k=3)  # the index stores float32, so float32 queries match exactly
     >>> int(idx[0]), float(dist[0])
     (7, 0.0)
     """
@@ -126,10 +131,71 @@ class Index:
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the index's arrays."""
-        arrays = [self.vectors, self.norms, self.masses, self.centroids, self.centroid_sq, self.lengths, self.offsets,
-                  self.codes, self.code_scales, self.code_residuals]
-        return int(sum(a.nbytes for a in arrays))
+        """Bytes of all the index's arrays (in memory or memory-mapped)."""
+        return int(sum(getattr(self, name).nbytes for name in _ARRAYS))
+
+    @property
+    def nbytes_in_memory(self) -> int:
+        """Bytes held in memory: memory-mapped arrays (see :meth:`load`) stay on disk."""
+        return int(sum(getattr(self, name).nbytes for name in _ARRAYS
+                       if not isinstance(getattr(self, name), np.memmap)))
+
+    def save(self, path) -> None:
+        """Write the index to the folder ``path`` (one ``.npy`` file per array and ``index.json``).
+
+        Examples
+        --------
+        >>> import numpy as np, tempfile
+        >>> from kexue.textsim import Index
+        >>> docs = [np.random.default_rng(i).normal(size=(4, 8)) for i in range(20)]
+        >>> folder = tempfile.mkdtemp()
+        >>> Index(docs).save(folder)
+        >>> int(Index.load(folder).search(docs[3], k=1)[0][0])
+        3
+        """
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        for name in _ARRAYS:
+            np.save(path / f"{name}.npy", getattr(self, name))
+        if self.weights is not None:
+            np.save(path / "weights.npy", np.concatenate(self.weights))
+        meta = {"format": _FORMAT, "measure": self.measure, "dim": self.dim, "batch_size": self.batch_size,
+                "weights": self.weights is not None, "texts": getattr(self, "texts", None)}
+        (path / "index.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path, *, mmap_vectors: bool = True) -> "Index":
+        """Read an index written by :meth:`save`.
+
+        With ``mmap_vectors`` (default) the float32 token vectors, most of the bytes but read only for the few
+        exact solves of a query, are memory-mapped and stay on disk; the bounds use the in-memory int8 codes.
+        """
+        path = Path(path)
+        try:
+            meta = json.loads((path / "index.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"cannot read an index from {path}: {exc}; write one with Index.save") from None
+        if meta.get("format") != _FORMAT:
+            raise ValueError(f"{path} holds index format {meta.get('format')!r}; this version reads {_FORMAT}")
+        index = cls.__new__(cls)
+        try:
+            for name in _ARRAYS:
+                mode = "r" if (mmap_vectors and name == "vectors") else None
+                setattr(index, name, np.load(path / f"{name}.npy", mmap_mode=mode, allow_pickle=False))
+            flat = np.load(path / "weights.npy", allow_pickle=False) if meta["weights"] else None
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"index folder {path} is incomplete or damaged: {exc}") from None
+        n_tokens = int(index.offsets[-1])
+        if (index.vectors.shape != (n_tokens, meta["dim"]) or index.codes.shape != index.vectors.shape
+                or len(index.centroids) != len(index.lengths)):
+            raise ValueError(f"index folder {path} has arrays of inconsistent shapes; write it again")
+        index.measure, index.dim, index.batch_size = meta["measure"], meta["dim"], meta["batch_size"]
+        index.weights = None if flat is None else np.split(flat, index.offsets[1:-1])
+        if meta.get("texts") is not None:
+            index.texts = meta["texts"]
+        index.seed_size = 20
+        index.last_stats = None
+        return index
 
     @classmethod
     def from_texts(cls, texts, embedder=None, measure: str = "wrd", **kw) -> "Index":
