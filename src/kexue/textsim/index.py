@@ -244,28 +244,13 @@ class Index:
         bound = 0.5 * sq if self.measure == "wrd" else np.sqrt(sq)
         return bound, dots / np.maximum(norms, 1e-300)
 
-    def _mean_nearest_cost(self, q) -> np.ndarray:
-        """Per query token, the mean over a fixed sample of documents of its nearest-token cost."""
-        if not hasattr(self, "_sample"):
-            docs = np.unique(np.linspace(0, len(self) - 1, min(len(self), 128)).astype(np.int64))
-            tokens = np.concatenate([np.arange(self.offsets[i], self.offsets[i + 1]) for i in docs])
-            starts = np.concatenate([[0], np.cumsum(self.lengths[docs])[:-1]])
-            self._sample = (self.vectors[tokens].astype(np.float64), self.norms[tokens], starts)
-        x, xn, starts = self._sample
-        dots = x @ q.T
-        if self.measure == "wrd":
-            cost = 1.0 - dots / np.outer(np.where(xn > 0, xn, 1.0), np.maximum(np.linalg.norm(q, axis=1), 1e-300))
-        else:
-            cost = np.sqrt(np.maximum(xn[:, None] ** 2 + (q ** 2).sum(1)[None, :] - 2.0 * dots, 0.0))
-        return np.minimum.reduceat(cost, starts, axis=0).mean(axis=0)
-
     def _relaxed(self, q, p, ids, threshold=np.inf):
         """Relaxed bounds of documents ``ids`` (early-stopped at ``threshold``) and the query rows used."""
         nq = np.linalg.norm(q, axis=1)
         keep = np.nonzero(p > 0)[0]  # zero-mass query tokens are in no feasible plan
-        # largest expected share of side_q first (mass times mean nearest-token cost over a fixed sample of
-        # documents), so that the partial sum reaches the threshold soonest; the order never changes the bound
-        keep = keep[np.argsort(-p[keep] * self._mean_nearest_cost(q[keep]), kind="stable")]
+        # heaviest first, so that the partial sum reaches the threshold soonest (ordering by mass times a sampled
+        # mean nearest-token cost was tried: no fewer products on STS-B); the order never changes the bound
+        keep = keep[np.argsort(-p[keep], kind="stable")]
         n_query = len(keep)
         rows = -(-n_query // GROUP) * GROUP
         uq = np.zeros((rows, self.dim), np.float32)
