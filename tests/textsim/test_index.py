@@ -127,3 +127,24 @@ def test_load_errors(tmp_path):
     (tmp_path / "ix" / "codes.npy").unlink()
     with pytest.raises(ValueError, match="incomplete or damaged"):
         Index.load(tmp_path / "ix")
+
+
+def test_search_cli_saved_index(tmp_path, capsys):
+    import json
+
+    from kexue.cli.main import main
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("A man is playing a guitar.\n\nThe stock market fell sharply today.\nqqqzzx\n"
+                      "Shares dropped on Wall Street.\n")
+    folder = tmp_path / "ix"
+    assert main(["search", "stocks fell", "--corpus", str(corpus), "-e", "spacy-md", "--save-index", str(folder),
+                 "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(["search", "stocks fell", "--index", str(folder), "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["results"] == first["results"] and again["skipped_lines"] == 1
+    assert main(["search", "x", "--index", str(tmp_path)]) == 2
+    assert "not an index" in capsys.readouterr().err
+    assert main(["search", "x"]) == 2
+    assert "either --corpus" in capsys.readouterr().err
