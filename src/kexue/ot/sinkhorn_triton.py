@@ -1,0 +1,154 @@
+"""Fused Triton kernel for batched log-domain Sinkhorn: one program per problem, its cost tile kept in registers.
+
+The PyTorch loop in :mod:`kexue.ot.sinkhorn` reads every ``(M, N)`` cost matrix from memory several times per
+step and synchronises with the host at every check. Here one Triton program owns one problem: it loads its
+cost tile once, runs all its Sinkhorn steps on chip, evaluates the stopping rule itself (so each problem stops
+on its own, without the host) and writes four numbers per problem.
+
+The arithmetic is that of :func:`kexue.ot.sinkhorn.sinkhorn_batch`, in base 2: with ``κ = log₂(e)/ε``,
+``c = κC``, ``u = κf`` and ``v = κg``,
+
+    u_i ← log₂ a_i − LSE₂_j(v_j − c_ij),   v_j ← log₂ b_j − LSE₂_i(u_i − c_ij),
+    LSE₂_j(x_j) = m + log₂ Σ_j 2^(x_j − m),  m = max_j x_j,
+
+so that ``exp`` and ``log`` become the hardware's ``exp2``/``log2``. The stopping rule is the same L1
+row-marginal error of the current plan, ``Σ_i a_i |2^(u_i − u_i⁺) − 1|`` (``u⁺`` the next ``u``), checked every
+``check_every`` steps; the plan kept is the one the error was measured on, and the cost is
+``⟨P, C⟩ = Σ_ij 2^(u_i + v_j − c_ij) c_ij / κ``.
+
+Compute is float32 (float64 inputs are cast; results come back in the input dtype, with float32 accuracy).
+No autograd: the kernel has no backward; use ``kernel="torch"`` for gradients.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import triton
+import triton.language as tl
+
+from kexue._validation import check_positive_int
+from kexue.ot.sinkhorn import SinkhornResult, _check_inputs, _check_triton_request
+
+@triton.jit
+def _f_step(v, c, log_a):
+    """u⁺_i = log₂ a_i − LSE₂_j(v_j − c_ij), the maximum subtracted so that nothing overflows."""
+    x = v[None, :] - c
+    mx = tl.max(x, 1)
+    return log_a - mx - tl.log2(tl.sum(tl.exp2(x - mx[:, None]), 1))
+
+
+@triton.jit
+def _g_step(u, c, log_b):
+    """v⁺_j = log₂ b_j − LSE₂_i(u_i − c_ij)."""
+    x = u[:, None] - c
+    mx = tl.max(x, 0)
+    return log_b - mx - tl.log2(tl.sum(tl.exp2(x - mx[None, :]), 0))
+
+
+@triton.jit
+def _sinkhorn_kernel(a_ptr, b_ptr, c_ptr, cost_ptr, err_ptr, iter_ptr, M, N, scale, tol, max_iter, check_every,
+                     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr):
+    # Padding (zero mass, and the block beyond M × N) gets log-mass NEG instead of −∞: 2^(NEG − x) = 0 all the
+    # same, NEG − x rounds back to NEG, and no −∞ − (−∞) = NaN can arise, so no masks need to stay live.
+    NEG: tl.constexpr = -1.0e30
+    pid = tl.program_id(0).to(tl.int64)  # int64: B·M·N can exceed 2³¹
+    rows = tl.arange(0, BLOCK_M)
+    cols = tl.arange(0, BLOCK_N)
+    a = tl.load(a_ptr + pid * M + rows, mask=rows < M, other=0.0)
+    b = tl.load(b_ptr + pid * N + cols, mask=cols < N, other=0.0)
+    log_a = tl.where(a > 0, tl.log2(tl.where(a > 0, a, 1.0)), NEG)
+    log_b = tl.where(b > 0, tl.log2(tl.where(b > 0, b, 1.0)), NEG)
+    C = tl.load(c_ptr + pid * M * N + rows[:, None] * N + cols[None, :],
+                mask=(rows[:, None] < M) & (cols[None, :] < N), other=0.0)
+    c = tl.where((a > 0)[:, None] & (b > 0)[None, :], C * scale, 0.0)  # padded costs are ignored, even NaN
+
+    # loop invariant: (u, v) is the plan after `it - 1` steps and u_new = _f_step(v), whose row sums are
+    # a·2^(u − u_new): the stopping rule needs no pass over the tile
+    u = tl.where(a > 0, 0.0, NEG)
+    v = tl.where(b > 0, 0.0, NEG)  # padded columns must not enter the first step
+    u_new = _f_step(v, c, log_a)
+    it = 1
+    err = tl.sum(u, 0) * 0.0 + float("inf")  # float32 scalar; set at the first check
+    running = err > 0.0
+    while running:
+        last = it > max_iter  # this step only measures the plan after max_iter steps
+        if (it % check_every == 0) | last:
+            err = tl.sum(tl.exp2(log_a) * tl.abs(tl.exp2(u - u_new) - 1.0), 0)
+            running = (err >= tol) & (last == 0)
+        if running:
+            v = _g_step(u_new, c, log_b)
+            u = u_new
+            u_new = _f_step(v, c, log_a)
+            it += 1
+
+    P = tl.exp2(u[:, None] + v[None, :] - c)
+    tl.store(cost_ptr + pid, tl.sum(tl.sum(P * c, 1), 0) / scale)
+    tl.store(err_ptr + pid, err)
+    tl.store(iter_ptr + pid, it - 1)
+
+
+def block_size(n: int) -> int:
+    """Tile side for ``n`` rows or columns: the next power of two ≥ n, at least 16."""
+    return max(16, triton.next_power_of_2(n))
+
+
+def default_num_warps(block_m: int, block_n: int) -> int:
+    """Warps per program: 1 at 16×16, 4 at 32×32, 8 at 64×64, 16 at 128×128 (4–16 tile entries per thread).
+
+    Chosen from ptxas register counts (sm_90a; 53, 48, 78 and 127 registers, no spills), not from timings;
+    ``benchmarks/bench_gpu.py --num-warps`` measures the alternatives.
+    """
+    side = max(block_m, block_n)
+    return 1 if side <= 16 else 4 if side <= 32 else 8 if side <= 64 else 16
+
+
+def _pad16(t, dims):
+    """Zero-pad the trailing ``dims`` dimensions to multiples of 16 (zero masses are padding anyway)."""
+    pad = []
+    for size in reversed(t.shape[t.dim() - dims:]):
+        pad += [0, -size % 16]
+    return torch.nn.functional.pad(t, pad) if any(pad) else t
+
+
+def sinkhorn_fused(a, b, C, *, eps: float = 0.01, tol: float = 1e-5, max_iter: int = 1000,
+                   check_every: int = 10, num_warps: int | None = None) -> SinkhornResult:
+    """Batched log-domain Sinkhorn in one fused kernel launch; what ``sinkhorn_batch(kernel="triton")`` runs.
+
+    Parameters
+    ----------
+    a, b, C : Tensor (B, M), (B, N), (B, M, N)
+        As in :func:`kexue.ot.sinkhorn.sinkhorn_batch`, on a CUDA device (or on the CPU under
+        ``TRITON_INTERPRET=1``), ``M, N ≤ 128``, not requiring grad.
+    eps, tol, max_iter, check_every : as in :func:`kexue.ot.sinkhorn.sinkhorn_batch`
+    num_warps : int or None
+        Warps per program (1, 2, 4, 8 or 16); ``None`` picks :func:`default_num_warps`.
+
+    Returns
+    -------
+    SinkhornResult
+        Without a plan; ``cost`` and ``marginal_error`` in C's dtype, computed in float32.
+    """
+    max_iter = check_positive_int(max_iter, "max_iter")
+    check_every = check_positive_int(check_every, "check_every")
+    _check_triton_request(a, b, C)
+    _check_inputs(a, b, C, eps, tol, None)
+    batch, m, n = C.shape
+    bm, bn = block_size(m), block_size(n)
+    if num_warps is None:
+        num_warps = default_num_warps(bm, bn)
+    elif num_warps not in (1, 2, 4, 8, 16):
+        raise ValueError(f"num_warps must be 1, 2, 4, 8 or 16, got {num_warps}")
+    dtype, device = C.dtype, C.device
+    # Sizes that are multiples of 16 let Triton vectorise the tile load, and the layout that follows gives each
+    # thread a 1×4 strip instead of one column: at 32×32 ptxas counts 48 registers instead of 72, and the row
+    # reductions need a third of the shuffles. So other sizes are zero-padded here (a copy of the batch).
+    af, bf, Cf = (_pad16(t.detach().to(torch.float32), dims).contiguous() for t, dims in ((a, 1), (b, 1), (C, 2)))
+    cost = torch.empty(batch, dtype=torch.float32, device=device)
+    err = torch.empty(batch, dtype=torch.float32, device=device)
+    iters = torch.empty(batch, dtype=torch.int32, device=device)
+    _sinkhorn_kernel[(batch,)](af, bf, Cf, cost, err, iters, af.shape[1], bf.shape[1], math.log2(math.e) / eps,
+                               tol, max_iter, check_every, BLOCK_M=bm, BLOCK_N=bn, num_warps=num_warps)
+    return SinkhornResult(cost.to(dtype), err.to(dtype), iters.long(), err < tol)
+
