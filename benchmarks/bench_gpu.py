@@ -133,9 +133,15 @@ def check(args, device):
         X, lx, Y, ly = make_chunk(args.pairs, size, args.d, gen, device)
         a, b, C = _problem(X, lx, Y, ly, "wrd")
         kw = dict(eps=args.eps, tol=args.tol, max_iter=args.max_iter)
-        ref, t_ref = timed(sinkhorn_batch, device, a, b, C, **kw)
-        sinkhorn_batch(a[:8], b[:8], C[:8], kernel="triton", **kw)  # compile outside the timing
-        fused, t_fused = timed(sinkhorn_batch, device, a, b, C, kernel="triton", **kw)
+        try:
+            ref, t_ref = timed(sinkhorn_batch, device, a, b, C, **kw)
+            sinkhorn_batch(a[:8], b[:8], C[:8], kernel="triton", **kw)  # compile outside the timing
+            fused, t_fused = timed(sinkhorn_batch, device, a, b, C, kernel="triton", **kw)
+        except Exception as exc:  # report the size and go on with the others
+            print(f"{size:>4}x{size:<2} FAILED: {type(exc).__name__}: {exc}", flush=True)
+            traceback.print_exc(limit=3)
+            worst = float("inf")
+            continue
         diff = (fused.cost - ref.cost).abs()
         rel = float((diff / ref.cost.abs().clamp_min(1e-12)).max())
         worst = max(worst, rel)

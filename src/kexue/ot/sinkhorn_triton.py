@@ -31,6 +31,7 @@ import triton.language as tl
 from kexue._validation import check_positive_int
 from kexue.ot.sinkhorn import SinkhornResult, _check_inputs, _check_triton_request
 
+
 @triton.jit
 def _f_step(v, c, log_a):
     """u⁺_i = log₂ a_i − LSE₂_j(v_j − c_ij), the maximum subtracted so that nothing overflows."""
@@ -70,7 +71,7 @@ def _sinkhorn_kernel(a_ptr, b_ptr, c_ptr, cost_ptr, err_ptr, iter_ptr, M, N, sca
     v = tl.where(b > 0, 0.0, NEG)  # padded columns must not enter the first step
     u_new = _f_step(v, c, log_a)
     it = 1
-    err = tl.sum(u, 0) * 0.0 + float("inf")  # float32 scalar; set at the first check
+    err = tl.full([], float("inf"), tl.float32)  # set at the first check
     running = err > 0.0
     while running:
         last = it > max_iter  # this step only measures the plan after max_iter steps
