@@ -27,30 +27,42 @@ import math
 import torch
 import triton
 import triton.language as tl
+from triton.language.extra import libdevice
 
 from kexue._validation import check_positive_int
 from kexue.ot.sinkhorn import SinkhornResult, _check_inputs, _check_triton_request
 
 
 @triton.jit
-def _f_step(v, c, log_a):
-    """u⁺_i = log₂ a_i − LSE₂_j(v_j − c_ij), the maximum subtracted so that nothing overflows."""
-    x = v[None, :] - c
-    mx = tl.max(x, 1)
-    return log_a - mx - tl.log2(tl.sum(tl.exp2(x - mx[:, None]), 1))
+def _log2(x, FAST_LOG: tl.constexpr):
+    # lg2.approx (absolute error ~2⁻²², far below the float32 resolution of potentials of size ~2⁸) instead of
+    # libdevice's exact log2f, a polynomial of ~15 instructions that every thread runs for each row and column
+    # it holds; Triton's CPU interpreter and HIP do not have it
+    if FAST_LOG:
+        return libdevice.fast_log2f(x)
+    else:
+        return tl.log2(x)
 
 
 @triton.jit
-def _g_step(u, c, log_b):
+def _f_step(v, c, log_a, FAST_LOG: tl.constexpr):
+    """u⁺_i = log₂ a_i − LSE₂_j(v_j − c_ij), the maximum subtracted so that nothing overflows."""
+    x = v[None, :] - c
+    mx = tl.max(x, 1)
+    return log_a - mx - _log2(tl.sum(tl.exp2(x - mx[:, None]), 1), FAST_LOG)
+
+
+@triton.jit
+def _g_step(u, c, log_b, FAST_LOG: tl.constexpr):
     """v⁺_j = log₂ b_j − LSE₂_i(u_i − c_ij)."""
     x = u[:, None] - c
     mx = tl.max(x, 0)
-    return log_b - mx - tl.log2(tl.sum(tl.exp2(x - mx[None, :]), 0))
+    return log_b - mx - _log2(tl.sum(tl.exp2(x - mx[None, :]), 0), FAST_LOG)
 
 
 @triton.jit
 def _sinkhorn_kernel(a_ptr, b_ptr, c_ptr, cost_ptr, err_ptr, iter_ptr, M, N, scale, tol, max_iter, check_every,
-                     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr):
+                     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, FAST_LOG: tl.constexpr):
     # Padding (zero mass, and the block beyond M × N) gets log-mass NEG instead of −∞: 2^(NEG − x) = 0 all the
     # same, NEG − x rounds back to NEG, and no −∞ − (−∞) = NaN can arise, so no masks need to stay live.
     NEG: tl.constexpr = -1.0e30
@@ -69,7 +81,7 @@ def _sinkhorn_kernel(a_ptr, b_ptr, c_ptr, cost_ptr, err_ptr, iter_ptr, M, N, sca
     # a·2^(u − u_new): the stopping rule needs no pass over the tile
     u = tl.where(a > 0, 0.0, NEG)
     v = tl.where(b > 0, 0.0, NEG)  # padded columns must not enter the first step
-    u_new = _f_step(v, c, log_a)
+    u_new = _f_step(v, c, log_a, FAST_LOG)
     it = 1
     err = tl.full([], float("inf"), tl.float32)  # set at the first check
     running = err > 0.0
@@ -79,9 +91,9 @@ def _sinkhorn_kernel(a_ptr, b_ptr, c_ptr, cost_ptr, err_ptr, iter_ptr, M, N, sca
             err = tl.sum(tl.exp2(log_a) * tl.abs(tl.exp2(u - u_new) - 1.0), 0)
             running = (err >= tol) & (last == 0)
         if running:
-            v = _g_step(u_new, c, log_b)
+            v = _g_step(u_new, c, log_b, FAST_LOG)
             u = u_new
-            u_new = _f_step(v, c, log_a)
+            u_new = _f_step(v, c, log_a, FAST_LOG)
             it += 1
 
     P = tl.exp2(u[:, None] + v[None, :] - c)
@@ -150,6 +162,7 @@ def sinkhorn_fused(a, b, C, *, eps: float = 0.01, tol: float = 1e-5, max_iter: i
     err = torch.empty(batch, dtype=torch.float32, device=device)
     iters = torch.empty(batch, dtype=torch.int32, device=device)
     _sinkhorn_kernel[(batch,)](af, bf, Cf, cost, err, iters, af.shape[1], bf.shape[1], math.log2(math.e) / eps,
-                               tol, max_iter, check_every, BLOCK_M=bm, BLOCK_N=bn, num_warps=num_warps)
+                               tol, max_iter, check_every, BLOCK_M=bm, BLOCK_N=bn,
+                               FAST_LOG=C.is_cuda and torch.version.hip is None, num_warps=num_warps)
     return SinkhornResult(cost.to(dtype), err.to(dtype), iters.long(), err < tol)
 
