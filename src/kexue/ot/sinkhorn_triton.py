@@ -14,7 +14,8 @@ The arithmetic is that of :func:`kexue.ot.sinkhorn.sinkhorn_batch`, in base 2: w
 so that ``exp`` and ``log`` become the hardware's ``exp2``/``log2``. The stopping rule is the same L1
 row-marginal error of the current plan, ``Σ_i a_i |2^(u_i − u_i⁺) − 1|`` (``u⁺`` the next ``u``), checked every
 ``check_every`` steps; the plan kept is the one the error was measured on, and the cost is
-``⟨P, C⟩ = Σ_ij 2^(u_i + v_j − c_ij) c_ij / κ``.
+``⟨P, C⟩ = Σ_ij 2^(u_i + v_j − c_ij) C_ij``. The kernel iterates on reduced costs ``c − α_i − β_j`` (row and
+column minima), which changes no plan but keeps the float32 potentials small.
 
 Compute is float32 (float64 inputs are cast; results come back in the input dtype, with float32 accuracy).
 No autograd: the kernel has no backward; use ``kernel="torch"`` for gradients.
@@ -73,14 +74,22 @@ def _sinkhorn_kernel(a_ptr, b_ptr, c_ptr, cost_ptr, err_ptr, iter_ptr, M, N, sca
     b = tl.load(b_ptr + pid * N + cols, mask=cols < N, other=0.0)
     log_a = tl.where(a > 0, tl.log2(tl.where(a > 0, a, 1.0)), NEG)
     log_b = tl.where(b > 0, tl.log2(tl.where(b > 0, b, 1.0)), NEG)
+    ok = (a > 0)[:, None] & (b > 0)[None, :]
     C = tl.load(c_ptr + pid * M * N + rows[:, None] * N + cols[None, :],
                 mask=(rows[:, None] < M) & (cols[None, :] < N), other=0.0)
-    c = tl.where((a > 0)[:, None] & (b > 0)[None, :], C * scale, 0.0)  # padded costs are ignored, even NaN
+    c = tl.where(ok, C * scale, 0.0)  # padded costs are ignored, even NaN
+    # Reduced costs c' = c − α_i − β_j (α_i = min_j c_ij, β_j = min_i (c_ij − α_i), over real entries) with
+    # potentials u' = u − α, v' = v − β give the same plans, steps and stopping rule, but c' ≥ 0 has a zero in
+    # every row and column, so the potentials stay small. Their float32 rounding, which limits how far below tol
+    # the marginal error can be resolved, shrinks with them.
+    alpha = tl.where(a > 0, tl.min(tl.where(ok, c, float("inf")), 1), 0.0)
+    beta = tl.where(b > 0, tl.min(tl.where(ok, c - alpha[:, None], float("inf")), 0), 0.0)
+    c = tl.where(ok, c - alpha[:, None] - beta[None, :], 0.0)
 
     # loop invariant: (u, v) is the plan after `it - 1` steps and u_new = _f_step(v), whose row sums are
     # a·2^(u − u_new): the stopping rule needs no pass over the tile
-    u = tl.where(a > 0, 0.0, NEG)
-    v = tl.where(b > 0, 0.0, NEG)  # padded columns must not enter the first step
+    u = tl.where(a > 0, -alpha, NEG)  # f = 0 and g = 0 (on real columns) in the PyTorch loop
+    v = tl.where(b > 0, -beta, NEG)  # padded columns must not enter the first step
     u_new = _f_step(v, c, log_a, FAST_LOG)
     it = 1
     err = tl.full([], float("inf"), tl.float32)  # set at the first check
@@ -96,8 +105,11 @@ def _sinkhorn_kernel(a_ptr, b_ptr, c_ptr, cost_ptr, err_ptr, iter_ptr, M, N, sca
             u_new = _f_step(v, c, log_a, FAST_LOG)
             it += 1
 
+    # ⟨P, κC⟩ = Σ P c' + Σ_i α_i (row sum)_i + Σ_j β_j (column sum)_j: α and β are two vectors to keep, where
+    # reloading C at the end would keep its addresses and masks live instead (more registers)
     P = tl.exp2(u[:, None] + v[None, :] - c)
-    tl.store(cost_ptr + pid, tl.sum(tl.sum(P * c, 1), 0) / scale)
+    cost = tl.sum(tl.sum(P * c, 1), 0) + tl.sum(alpha * tl.sum(P, 1), 0) + tl.sum(beta * tl.sum(P, 0), 0)
+    tl.store(cost_ptr + pid, cost / scale)
     tl.store(err_ptr + pid, err)
     tl.store(iter_ptr + pid, it - 1)
 
@@ -110,7 +122,7 @@ def block_size(n: int) -> int:
 def default_num_warps(block_m: int, block_n: int) -> int:
     """Warps per program: 1 at 16×16, 4 at 32×32, 8 at 64×64, 16 at 128×128 (4–16 tile entries per thread).
 
-    Chosen from ptxas register counts (sm_90a; 53, 48, 78 and 127 registers, no spills), not from timings;
+    Chosen from ptxas register counts (sm_90a; 57, 55, 80 and 128 registers, no spills), not from timings;
     ``benchmarks/bench_gpu.py --num-warps`` measures the alternatives.
     """
     side = max(block_m, block_n)
