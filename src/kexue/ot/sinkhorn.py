@@ -15,6 +15,10 @@ Optional ε-scaling (``eps_scaling=q``): one warm-up step at each of ε₀ = max
 ε = 0.01 it saved only ~7% of the steps, so it is off by default; with it on, a problem's value depends on the batch's
 max C (within the tolerance), while without it a padded problem gives the same value as alone.
 
+``kernel="triton"`` runs the same iteration and stopping rule in one fused Triton kernel per batch
+(:mod:`kexue.ot.sinkhorn_triton`): each problem's cost tile stays in registers, and each problem stops on its
+own inside the kernel. float32, no autograd, no plan, no ε-scaling; problems up to 128×128.
+
 Padding is given by zero masses: ``log 0 = −∞`` removes those rows and columns. The returned value is the
 transport cost ``⟨P, C⟩`` of the plan whose column marginals are exact and row marginals are within ``tol``.
 Its gap to the exact EMD is at most ``ε·log(m·n) + tol·max C`` (entropy bound plus the marginal error) and
@@ -24,11 +28,14 @@ shrinks with ε.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import torch  # this module is imported only where batched Sinkhorn is used
 
-from kexue._validation import check_positive_int
+from kexue._validation import check_choice, check_positive_int
+
+TRITON_MAX_SIZE = 128  # the fused kernel keeps a (≤ 128)×(≤ 128) float32 tile in registers
 
 
 @dataclass
@@ -71,6 +78,26 @@ def _check_inputs(a, b, C, eps, tol, eps_scaling):
         raise ValueError("C contains NaN or infinite values at non-padded positions")
 
 
+def _check_triton_request(a, b, C, *, return_plan=False, eps_scaling=None, compile=False):
+    """What ``kernel="triton"`` cannot do, checked before Triton is imported."""
+    unsupported = [name for name, on in (("return_plan=True", return_plan), ("eps_scaling", eps_scaling is not None),
+                                         ("compile=True", compile)) if on]
+    if unsupported:
+        raise ValueError(f"kernel='triton' does not support {', '.join(unsupported)}; use kernel='torch'")
+    if any(isinstance(t, torch.Tensor) and t.requires_grad for t in (a, b, C)):
+        raise ValueError("kernel='triton' has no backward pass; use kernel='torch' for gradients, or pass "
+                         "detached tensors")
+    if isinstance(C, torch.Tensor) and C.dim() == 3 and max(C.shape[1:]) > TRITON_MAX_SIZE:
+        raise ValueError(f"kernel='triton' handles problems up to {TRITON_MAX_SIZE}×{TRITON_MAX_SIZE} (the tile "
+                         f"lives in registers), got {C.shape[1]}×{C.shape[2]}; use kernel='torch'")
+    if isinstance(C, torch.Tensor) and not C.is_cuda and os.environ.get("TRITON_INTERPRET") != "1":
+        raise ValueError(f"kernel='triton' needs CUDA tensors, got device {C.device}; on the CPU use "
+                         "kernel='torch', or set TRITON_INTERPRET=1 before triton is imported to run the "
+                         "(slow) Triton interpreter")
+    if isinstance(C, torch.Tensor) and any(isinstance(t, torch.Tensor) and t.device != C.device for t in (a, b)):
+        raise ValueError(f"a, b and C must be on the same device, got {a.device}, {b.device}, {C.device}")
+
+
 def _schedule(eps: float, eps0: float, eps_scaling: float | None) -> list[float]:
     """ε values for the warm-up steps, from ε₀ down to (excluding) the target ε."""
     if eps_scaling is None or eps0 <= eps:
@@ -110,7 +137,7 @@ def _compiled_step():
 
 def sinkhorn_batch(a, b, C, *, eps: float = 0.01, tol: float = 1e-5, max_iter: int = 1000,
                    check_every: int = 10, eps_scaling: float | None = None, compile: bool = False,
-                   return_plan: bool = False) -> SinkhornResult:
+                   return_plan: bool = False, kernel: str = "torch") -> SinkhornResult:
     """Solve a batch of entropic OT problems in the log domain.
 
     Parameters
@@ -134,11 +161,18 @@ def sinkhorn_batch(a, b, C, *, eps: float = 0.01, tol: float = 1e-5, max_iter: i
         Run the step through ``torch.compile`` (fused kernels; the first call compiles, which takes a while).
     return_plan : bool
         Also return the plans ``P`` (B, M, N).
+    kernel : {"torch", "triton"}
+        ``"torch"``: the PyTorch loop above (any device, float32 or float64, autograd). ``"triton"``: one fused
+        Triton kernel (:func:`kexue.ot.sinkhorn_triton.sinkhorn_fused`) that keeps each problem's tile on chip
+        and stops each problem on its own; needs the ``triton`` package and CUDA tensors (or
+        ``TRITON_INTERPRET=1`` on the CPU), computes in float32, has no autograd, no ``return_plan``, no
+        ``eps_scaling``, and handles M, N ≤ 128.
 
     Returns
     -------
     SinkhornResult
-        Differentiable with respect to ``a``, ``b`` and ``C`` (autograd through the unrolled iterations).
+        With ``kernel="torch"``: differentiable with respect to ``a``, ``b`` and ``C`` (autograd through the
+        unrolled iterations).
 
     Examples
     --------
@@ -149,6 +183,15 @@ def sinkhorn_batch(a, b, C, *, eps: float = 0.01, tol: float = 1e-5, max_iter: i
     >>> round(float(sinkhorn_batch(a, a, C, eps=0.01).cost[0]), 6)
     0.0
     """
+    check_choice(kernel, "kernel", ("torch", "triton"))
+    if kernel == "triton":
+        _check_triton_request(a, b, C, return_plan=return_plan, eps_scaling=eps_scaling, compile=compile)
+        try:
+            from kexue.ot.sinkhorn_triton import sinkhorn_fused
+        except ImportError as exc:
+            raise ImportError(f"kernel='triton' needs the triton package ({exc}); install it "
+                              "(pip install triton) or use kernel='torch'") from exc
+        return sinkhorn_fused(a, b, C, eps=eps, tol=tol, max_iter=max_iter, check_every=check_every)
     max_iter = check_positive_int(max_iter, "max_iter")
     check_every = check_positive_int(check_every, "check_every")
     _check_inputs(a, b, C, eps, tol, eps_scaling)

@@ -34,7 +34,7 @@ def pad_sequences(seqs, device=None, dtype=None):
 
 def sinkhorn_distance_batch(xs, ys, measure: str = "wrd", *, eps: float = 0.01, tol: float = 1e-5,
                             max_iter: int = 1000, eps_scaling: float | None = None, compile: bool = False,
-                            device=None, dtype=None, batch_size: int = 4096):
+                            device=None, dtype=None, batch_size: int = 4096, kernel: str = "torch"):
     """Entropic WRD (cost 1 − cos, masses ∝ norms) or WMD (Euclidean, uniform masses) for aligned pairs.
 
     Pairs are grouped by size (sorted by ``max(m, n)``) before padding, so a batch pads to its own largest
@@ -47,6 +47,9 @@ def sinkhorn_distance_batch(xs, ys, measure: str = "wrd", *, eps: float = 0.01, 
     eps, tol, max_iter, eps_scaling, compile : Sinkhorn settings (see :func:`kexue.ot.sinkhorn.sinkhorn_batch`)
     device, dtype : torch device and dtype (default: CUDA if available, float32)
     batch_size : pairs per padded batch
+    kernel : {"torch", "triton"}
+        ``"triton"``: the fused kernel (CUDA, float32, pairs up to 128×128, no ``eps_scaling``/``compile``);
+        see :func:`kexue.ot.sinkhorn.sinkhorn_batch`
 
     Returns
     -------
@@ -81,7 +84,7 @@ def sinkhorn_distance_batch(xs, ys, measure: str = "wrd", *, eps: float = 0.01, 
             raise ValueError(f"xs and ys have different vector dimensions ({X.shape[2]} vs {Y.shape[2]})")
         a, b, C = _problem(X, lx, Y, ly, measure)
         res = sinkhorn_batch(a, b, C, eps=eps, tol=tol, max_iter=max_iter, eps_scaling=eps_scaling,
-                             compile=compile)
+                             compile=compile, kernel=kernel)
         out[ids] = res.cost.detach().double().cpu().numpy()
     return out
 
