@@ -1,8 +1,9 @@
-"""``sinkhorn_batch(kernel="triton")`` (the fused kernel) against ``kernel="torch"``, on the CPU.
+"""``sinkhorn_batch(kernel="triton")`` (the fused kernel) against ``kernel="torch"`` on the CPU.
 
-The kernel runs under Triton's interpreter (``TRITON_INTERPRET=1``). That variable must be set before triton is
-imported and changes Triton for the whole process, so the kernel runs in one child process for the module; this
-process never imports triton (so the skip below uses ``find_spec``, not ``importorskip``, which would import it).
+Where CUDA is available the kernel runs compiled on the GPU; elsewhere under Triton's interpreter
+(``TRITON_INTERPRET=1``). That variable must be set before triton is imported and changes Triton for the whole
+process, so the kernel runs in one child process for the module; this process never imports triton (so the skip
+below uses ``find_spec``, not ``importorskip``, which would import it).
 """
 
 import importlib.util
@@ -38,13 +39,16 @@ import sys, torch
 from kexue.ot.sinkhorn import sinkhorn_batch
 from kexue.textsim.entropic import sinkhorn_distance_batch
 cases, texts = torch.load(sys.argv[1], weights_only=False)
+dev = sys.argv[3]
 out = {}
 for name, (a, b, C, kw) in cases.items():
-    r = sinkhorn_batch(a, b, C, kernel="triton", tol=1e-5, **kw)
-    out[name] = (r.cost, r.marginal_error, r.iterations, r.converged, r.plan)
-out["texts"] = sinkhorn_distance_batch(*texts, eps=0.05, kernel="triton", batch_size=2)
+    r = sinkhorn_batch(a.to(dev), b.to(dev), C.to(dev), kernel="triton", tol=1e-5, **kw)
+    out[name] = tuple(None if t is None else t.cpu() for t in (r.cost, r.marginal_error, r.iterations, r.converged,
+                                                                r.plan))
+out["texts"] = sinkhorn_distance_batch(*texts, eps=0.05, kernel="triton", batch_size=2, device=dev)
 torch.save(out, sys.argv[2])
 """
+DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def padded_case(seed, M, N, batch, dtype):
@@ -74,9 +78,10 @@ def triton_results(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("triton")
     torch.save((cases, texts()), tmp / "in.pt")
     src = str(Path(kexue.__file__).resolve().parents[1])
-    env = {**os.environ, "TRITON_INTERPRET": "1",
-           "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p)}
-    proc = subprocess.run([sys.executable, "-c", WORKER, str(tmp / "in.pt"), str(tmp / "out.pt")], env=env,
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p)}
+    if DEVICE == "cpu":
+        env["TRITON_INTERPRET"] = "1"
+    proc = subprocess.run([sys.executable, "-c", WORKER, str(tmp / "in.pt"), str(tmp / "out.pt"), DEVICE], env=env,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return cases, torch.load(tmp / "out.pt", weights_only=False)
