@@ -120,13 +120,14 @@ def block_size(n: int) -> int:
 
 
 def default_num_warps(block_m: int, block_n: int) -> int:
-    """Warps per program: 1 at 16×16, 4 at 32×32, 8 at 64×64, 16 at 128×128 (4–16 tile entries per thread).
+    """Warps per program: 1 at 16×16, 2 at 32×32, 8 at 64×64, 16 at 128×128.
 
-    Chosen from ptxas register counts (sm_90a; 57, 55, 80 and 128 registers, no spills), not from timings;
-    ``benchmarks/bench_gpu.py --num-warps`` measures the alternatives.
+    16 and 32 are timed on an H200 (``benchmarks/bench_gpu.py --num-warps``: at 32×32, 2 warps gave 10.2M pairs/s,
+    4 gave 6.9M; at 16×16, 1 warp 24.1M, 2 warps 14.5M); 64 and 128 follow ptxas register counts (80 and 128
+    registers, no spills) and are not timed.
     """
     side = max(block_m, block_n)
-    return 1 if side <= 16 else 4 if side <= 32 else 8 if side <= 64 else 16
+    return 1 if side <= 16 else 2 if side <= 32 else 8 if side <= 64 else 16
 
 
 def _pad16(t, dims):
