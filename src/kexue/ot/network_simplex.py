@@ -173,21 +173,40 @@ def _solve(a, b, C, m, n, ws, max_iter):
             elif c < c2:
                 c2 = c
         pi[i] = c1 - c2 if n > 1 else 0.0  # pi is free until the tree is built
+    # stack and depth are free until the tree is built: rows in order of decreasing regret (stable
+    # insertion sort, no allocation) and the open columns, kept compact by swap-remove so that the
+    # cheapest-open-column scans skip closed columns without a branch
+    order = stack
+    open_cols = depth
+    for t in range(m):
+        r = pi[t]
+        s = t
+        while s > 0 and pi[order[s - 1]] > r:
+            order[s] = order[s - 1]
+            s -= 1
+        order[s] = t
+    for j in range(n):
+        open_cols[j] = j
     n_open = n
-    for i in np.argsort(pi[:m]):
+    for t in range(m):
+        i = order[t]
+        base = i * n
         while rest[i] > 0.0 and n_open > 0:
-            best = -1
-            cbest = np.inf
-            for j in range(n):
-                if rest[m + j] > 0.0 and C[i * n + j] < cbest:
-                    cbest = C[i * n + j]
-                    best = j
+            sbest = 0
+            cbest = C[base + open_cols[0]]
+            for s in range(1, n_open):
+                c = C[base + open_cols[s]]
+                if c < cbest:
+                    cbest = c
+                    sbest = s
+            best = open_cols[sbest]
             x = min(rest[i], rest[m + best])
-            flow[i * n + best] = x
+            flow[base + best] = x
             rest[i] -= x
             rest[m + best] -= x
             if rest[m + best] == 0.0:
                 n_open -= 1
+                open_cols[sbest] = open_cols[n_open]
             _adj_add(adj, deg, m, n, i, m + best)
             _adj_add(adj, deg, m, n, m + best, i)
         # rounding can leave a last supply of ~1 ulp with no column open: it is dropped
