@@ -45,38 +45,48 @@ def _as_pointer(typingctx, address, witness):
 
 
 @njit(cache=True, fastmath={"reassoc", "contract"})
+def _sum_squares(row):
+    """``(Σ t², Σ 0·t)`` of one vector in float64; the second is NaN iff some value is NaN or inf."""
+    s = 0.0
+    z = 0.0
+    for k in range(row.size):
+        t = np.float64(row[k])
+        s += t * t
+        z += t * 0.0
+    return s, z
+
+
+@njit(cache=True, fastmath={"reassoc", "contract"})
+def _load_scaled(row, out, scale):
+    for k in range(row.size):
+        out[k] = np.float64(row[k]) * scale
+
+
+@njit(cache=True)
 def _side(V, m, W, w0, d, measure, buf, mass):
     """Masses of one side (unnormalised) and its kept vectors in float64 (unit vectors for WRD).
 
     ``V`` holds the ``m × d`` vectors row-major and ``W[w0:w0+m]`` their weights. Vectors with zero
-    mass are skipped. Returns ``(kept, total mass, all values finite)``.
+    mass are skipped. Returns ``(kept, total mass, all values finite)``. (The per-row loops are
+    helpers on row slices: inlined here, with ``kept`` varying, LLVM did not vectorise them.)
     """
     kept = 0
     total = 0.0
     finite = True
     for i in range(m):
-        row = i * d
-        out = kept * d
-        s = 0.0
+        row = V[i * d:i * d + d]
+        s, z = _sum_squares(row)
         if measure == _WRD:
-            for k in range(d):
-                t = np.float64(V[row + k])
-                s += t * t
             finite = finite and np.isfinite(s)
             norm = np.sqrt(s)
             w = norm * W[w0 + i]
-            if w > 0.0:
-                inv = 1.0 / norm
-                for k in range(d):
-                    buf[out + k] = np.float64(V[row + k]) * inv
+            scale = 1.0 / norm if w > 0.0 else 0.0
         else:
+            finite = finite and z == 0.0
             w = W[w0 + i]
-            for k in range(d):
-                t = np.float64(V[row + k])
-                buf[out + k] = t
-                s += t * 0.0  # NaN iff some value is NaN or inf
-            finite = finite and s == 0.0
+            scale = 1.0
         if w > 0.0:
+            _load_scaled(row, buf[kept * d:kept * d + d], scale)
             mass[kept] = w
             total += w
             kept += 1
