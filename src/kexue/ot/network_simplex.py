@@ -129,6 +129,18 @@ def _row_min(C, base, pi, m, n):
     return _min_difference(C[base:base + n], pi[m:m + n])
 
 
+@njit(cache=True, fastmath={"nnan", "nsz"})  # plain min/max instructions; infinities stay meaningful
+def _two_smallest(row):
+    """The smallest and second-smallest entries of ``row`` (equal when the minimum repeats), branch-free."""
+    c1 = np.inf
+    c2 = np.inf
+    for j in range(row.size):
+        c = row[j]
+        c2 = min(c2, max(c1, c))
+        c1 = min(c1, c)
+    return c1, c2
+
+
 @njit(cache=True)
 def _row_argmin(C, base, pi, m, n):
     jbest = 0
@@ -168,15 +180,7 @@ def _solve(a, b, C, m, n, ws, max_iter):
     # greedy row-minimum start, rows with the largest regret (second-cheapest minus cheapest cost) first;
     # every allocation exhausts its row or its column, so the allocated cells form a forest
     for i in range(m):
-        c1 = np.inf
-        c2 = np.inf
-        for j in range(n):
-            c = C[i * n + j]
-            if c < c1:
-                c2 = c1
-                c1 = c
-            elif c < c2:
-                c2 = c
+        c1, c2 = _two_smallest(C[i * n:i * n + n])
         pi[i] = c1 - c2 if n > 1 else 0.0  # pi is free until the tree is built
     # stack and depth are free until the tree is built: rows in order of decreasing regret (stable
     # insertion sort, no allocation) and the open columns, kept compact by swap-remove so that the
