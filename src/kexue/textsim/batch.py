@@ -101,16 +101,16 @@ def _sq_dists(U, mm, V, nn, d, out):
     must hold ``⌈mm/2⌉·2`` rows and ``V`` ``w`` rows (padding rows are computed and ignored).
     """
     w = (nn + 3) // 4 * 4
-    r = 0
-    while r < mm:  # (while loops: numba's stepped ranges kept LLVM from vectorising the k loop)
-        u0 = r * d
-        u1 = u0 + d
-        c = 0
-        while c < nn:
-            v0 = c * d
-            v1 = v0 + d
-            v2 = v1 + d
-            v3 = v2 + d
+    c = 0
+    while c < nn:  # (while loops: numba's stepped ranges kept LLVM from vectorising the k loop)
+        v0 = c * d  # columns outside: the 4 column vectors stay in L1 while U's row pairs stream past
+        v1 = v0 + d
+        v2 = v1 + d
+        v3 = v2 + d
+        r = 0
+        while r < mm:
+            u0 = r * d
+            u1 = u0 + d
             s00 = 0.0
             s01 = 0.0
             s02 = 0.0
@@ -151,8 +151,8 @@ def _sq_dists(U, mm, V, nn, d, out):
             out[o + w + 1] = s11
             out[o + w + 2] = s12
             out[o + w + 3] = s13
-            c += 4
-        r += 2
+            r += 2
+        c += 4
 
 
 @njit(parallel=True, cache=True)
