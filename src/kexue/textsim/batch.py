@@ -15,6 +15,7 @@ Values equal :func:`kexue.textsim.wrd` / :func:`kexue.textsim.wmd` (same optimum
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Sequence
 from contextlib import contextmanager
 
@@ -206,6 +207,15 @@ def _pairs_kernel(xaddr, xlen, xw0, WX, yaddr, ylen, yw0, WY, ix, iy, d, measure
     return values, status
 
 
+def _address(x: np.ndarray) -> int:
+    """Data address of a C-contiguous array: via ``ctypes.from_buffer`` (3× faster than ``x.ctypes.data``,
+    which dominated the Python side of a batch call) unless the buffer is read-only or empty."""
+    try:
+        return ctypes.addressof(ctypes.c_char.from_buffer(x))
+    except (TypeError, ValueError):
+        return x.ctypes.data
+
+
 class _Seqs:
     """A list of ``(tokens, d)`` arrays described for the kernel without copying the vectors.
 
@@ -258,7 +268,7 @@ class _Seqs:
         self.dtype = dtype
         self.arrays = [x if x.dtype == dtype and x.flags.c_contiguous else np.ascontiguousarray(x, dtype=dtype)
                        for x in arrs]
-        self.addr = np.fromiter((x.ctypes.data for x in self.arrays), np.uint64, len(arrs))
+        self.addr = np.fromiter(map(_address, self.arrays), np.uint64, len(arrs))
         self.len = np.fromiter((x.shape[0] for x in self.arrays), np.int64, len(arrs))
 
     def common_dtype(self, other: "_Seqs") -> None:
