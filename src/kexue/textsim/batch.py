@@ -229,18 +229,20 @@ class _Seqs:
         if len(seqs) == 0:
             raise ValueError(f"{name} is empty; pass at least one vector sequence")
         arrs = [np.asarray(x) for x in seqs]
-        bad = next((k for k, x in enumerate(arrs) if x.ndim != 2 or x.shape[0] == 0), None)
+        shapes = [x.shape for x in arrs]  # (few passes over the list: per-array Python work adds up at 10⁴ arrays)
+        bad = next((k for k, s in enumerate(shapes) if len(s) != 2 or s[0] == 0), None)
         if bad is not None:
-            raise ValueError(f"{name}[{bad}] must be a non-empty (tokens, d) array, got shape {arrs[bad].shape}")
-        dims = {x.shape[1] for x in arrs}
+            raise ValueError(f"{name}[{bad}] must be a non-empty (tokens, d) array, got shape {shapes[bad]}")
+        dims = {s[1] for s in shapes}
         if len(dims) > 1 or (d is not None and dims != {d}):
             raise ValueError(f"vector dimensions differ ({sorted(dims | ({d} if d else set()))}) across the inputs; "
                              "embed every text with the same model")
         self.d = dims.pop()
-        if any(x.dtype.kind not in "fiub" for x in arrs):
+        dtypes = {x.dtype for x in arrs}
+        if any(t.kind not in "fiub" for t in dtypes):
             k = next(k for k, x in enumerate(arrs) if x.dtype.kind not in "fiub")
             raise TypeError(f"{name}[{k}] must hold numbers, got dtype {arrs[k].dtype}")
-        self._use(arrs, np.float32 if all(x.dtype == np.float32 for x in arrs) else np.float64)
+        self._use(arrs, np.float32 if dtypes == {np.dtype(np.float32)} else np.float64)
         self.w0 = np.zeros(len(arrs), np.int64)
         np.cumsum(self.len[:-1], out=self.w0[1:])
         self.name = name
