@@ -59,6 +59,7 @@ def _sum_squares(row):
 
 @njit(cache=True, fastmath={"reassoc", "contract"})
 def _load_scaled(row, out, scale):
+    """``out = scale · row`` in float64."""
     for k in range(row.size):
         out[k] = np.float64(row[k]) * scale
 
@@ -229,7 +230,7 @@ class _Seqs:
         if len(seqs) == 0:
             raise ValueError(f"{name} is empty; pass at least one vector sequence")
         arrs = [np.asarray(x) for x in seqs]
-        shapes = [x.shape for x in arrs]  # (few passes over the list: per-array Python work adds up at 10⁴ arrays)
+        shapes = [x.shape for x in arrs]  # few passes: per-array Python work adds up at 10⁴ arrays
         bad = next((k for k, s in enumerate(shapes) if len(s) != 2 or s[0] == 0), None)
         if bad is not None:
             raise ValueError(f"{name}[{bad}] must be a non-empty (tokens, d) array, got shape {shapes[bad]}")
