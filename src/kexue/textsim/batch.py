@@ -15,6 +15,7 @@ Values equal :func:`kexue.textsim.wrd` / :func:`kexue.textsim.wmd` (same optimum
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Sequence
 from contextlib import contextmanager
 
@@ -45,38 +46,49 @@ def _as_pointer(typingctx, address, witness):
 
 
 @njit(cache=True, fastmath={"reassoc", "contract"})
+def _sum_squares(row):
+    """``(Σ t², Σ 0·t)`` of one vector in float64; the second is NaN iff some value is NaN or inf."""
+    s = 0.0
+    z = 0.0
+    for k in range(row.size):
+        t = np.float64(row[k])
+        s += t * t
+        z += t * 0.0
+    return s, z
+
+
+@njit(cache=True, fastmath={"reassoc", "contract"})
+def _load_scaled(row, out, scale):
+    """``out = scale · row`` in float64."""
+    for k in range(row.size):
+        out[k] = np.float64(row[k]) * scale
+
+
+@njit(cache=True)
 def _side(V, m, W, w0, d, measure, buf, mass):
     """Masses of one side (unnormalised) and its kept vectors in float64 (unit vectors for WRD).
 
     ``V`` holds the ``m × d`` vectors row-major and ``W[w0:w0+m]`` their weights. Vectors with zero
-    mass are skipped. Returns ``(kept, total mass, all values finite)``.
+    mass are skipped. Returns ``(kept, total mass, all values finite)``. (The per-row loops are
+    helpers on row slices: inlined here, with ``kept`` varying, LLVM did not vectorise them.)
     """
     kept = 0
     total = 0.0
     finite = True
     for i in range(m):
-        row = i * d
-        out = kept * d
-        s = 0.0
+        row = V[i * d:i * d + d]
+        s, z = _sum_squares(row)
         if measure == _WRD:
-            for k in range(d):
-                t = np.float64(V[row + k])
-                s += t * t
             finite = finite and np.isfinite(s)
             norm = np.sqrt(s)
             w = norm * W[w0 + i]
-            if w > 0.0:
-                inv = 1.0 / norm
-                for k in range(d):
-                    buf[out + k] = np.float64(V[row + k]) * inv
+            scale = 1.0 / norm if w > 0.0 else 0.0
         else:
+            finite = finite and z == 0.0
             w = W[w0 + i]
-            for k in range(d):
-                t = np.float64(V[row + k])
-                buf[out + k] = t
-                s += t * 0.0  # NaN iff some value is NaN or inf
-            finite = finite and s == 0.0
+            scale = 1.0
         if w > 0.0:
+            _load_scaled(row, buf[kept * d:kept * d + d], scale)
             mass[kept] = w
             total += w
             kept += 1
@@ -91,16 +103,16 @@ def _sq_dists(U, mm, V, nn, d, out):
     must hold ``⌈mm/2⌉·2`` rows and ``V`` ``w`` rows (padding rows are computed and ignored).
     """
     w = (nn + 3) // 4 * 4
-    r = 0
-    while r < mm:  # (while loops: numba's stepped ranges kept LLVM from vectorising the k loop)
-        u0 = r * d
-        u1 = u0 + d
-        c = 0
-        while c < nn:
-            v0 = c * d
-            v1 = v0 + d
-            v2 = v1 + d
-            v3 = v2 + d
+    c = 0
+    while c < nn:  # (while loops: numba's stepped ranges kept LLVM from vectorising the k loop)
+        v0 = c * d  # columns outside: the 4 column vectors stay in L1 while U's row pairs stream past
+        v1 = v0 + d
+        v2 = v1 + d
+        v3 = v2 + d
+        r = 0
+        while r < mm:
+            u0 = r * d
+            u1 = u0 + d
             s00 = 0.0
             s01 = 0.0
             s02 = 0.0
@@ -141,8 +153,8 @@ def _sq_dists(U, mm, V, nn, d, out):
             out[o + w + 1] = s11
             out[o + w + 2] = s12
             out[o + w + 3] = s13
-            c += 4
-        r += 2
+            r += 2
+        c += 4
 
 
 @njit(parallel=True, cache=True)
@@ -196,6 +208,15 @@ def _pairs_kernel(xaddr, xlen, xw0, WX, yaddr, ylen, yw0, WY, ix, iy, d, measure
     return values, status
 
 
+def _address(x: np.ndarray) -> int:
+    """Data address of a C-contiguous array: via ``ctypes.from_buffer`` (3× faster than ``x.ctypes.data``,
+    which dominated the Python side of a batch call) unless the buffer is read-only or empty."""
+    try:
+        return ctypes.addressof(ctypes.c_char.from_buffer(x))
+    except (TypeError, ValueError):
+        return x.ctypes.data
+
+
 class _Seqs:
     """A list of ``(tokens, d)`` arrays described for the kernel without copying the vectors.
 
@@ -209,18 +230,20 @@ class _Seqs:
         if len(seqs) == 0:
             raise ValueError(f"{name} is empty; pass at least one vector sequence")
         arrs = [np.asarray(x) for x in seqs]
-        bad = next((k for k, x in enumerate(arrs) if x.ndim != 2 or x.shape[0] == 0), None)
+        shapes = [x.shape for x in arrs]  # few passes: per-array Python work adds up at 10⁴ arrays
+        bad = next((k for k, s in enumerate(shapes) if len(s) != 2 or s[0] == 0), None)
         if bad is not None:
-            raise ValueError(f"{name}[{bad}] must be a non-empty (tokens, d) array, got shape {arrs[bad].shape}")
-        dims = {x.shape[1] for x in arrs}
+            raise ValueError(f"{name}[{bad}] must be a non-empty (tokens, d) array, got shape {shapes[bad]}")
+        dims = {s[1] for s in shapes}
         if len(dims) > 1 or (d is not None and dims != {d}):
             raise ValueError(f"vector dimensions differ ({sorted(dims | ({d} if d else set()))}) across the inputs; "
                              "embed every text with the same model")
         self.d = dims.pop()
-        if any(x.dtype.kind not in "fiub" for x in arrs):
+        dtypes = {x.dtype for x in arrs}
+        if any(t.kind not in "fiub" for t in dtypes):
             k = next(k for k, x in enumerate(arrs) if x.dtype.kind not in "fiub")
             raise TypeError(f"{name}[{k}] must hold numbers, got dtype {arrs[k].dtype}")
-        self._use(arrs, np.float32 if all(x.dtype == np.float32 for x in arrs) else np.float64)
+        self._use(arrs, np.float32 if dtypes == {np.dtype(np.float32)} else np.float64)
         self.w0 = np.zeros(len(arrs), np.int64)
         np.cumsum(self.len[:-1], out=self.w0[1:])
         self.name = name
@@ -248,7 +271,7 @@ class _Seqs:
         self.dtype = dtype
         self.arrays = [x if x.dtype == dtype and x.flags.c_contiguous else np.ascontiguousarray(x, dtype=dtype)
                        for x in arrs]
-        self.addr = np.fromiter((x.ctypes.data for x in self.arrays), np.uint64, len(arrs))
+        self.addr = np.fromiter(map(_address, self.arrays), np.uint64, len(arrs))
         self.len = np.fromiter((x.shape[0] for x in self.arrays), np.int64, len(arrs))
 
     def common_dtype(self, other: "_Seqs") -> None:
