@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numba
 import numpy as np
+from numba import njit, prange
 
 from kexue._validation import as_float_array, check_choice, check_positive_int
 from kexue.ot.masses import normalise_weights
@@ -237,7 +238,7 @@ class Index:
         """
         qq = float(cq @ cq)
         norms = np.sqrt(self.centroid_sq * qq)
-        dots = (self.centroids @ cq.astype(np.float32)).astype(np.float64)
+        dots = _matvec32(self.centroids, cq.astype(np.float32))
         scale = self.centroid_sq + qq
         sq = np.maximum(scale - 2.0 * (dots + (self.dim + 2) * _EPS32 * norms) - 4 * self.dim * _EPS64 * scale,
                         0.0)
@@ -353,3 +354,17 @@ class Index:
         d = self.exact(query_vectors, np.arange(len(self)), query_weights)
         top = np.lexsort((np.arange(len(d)), d))[:k]
         return top, d[top]
+
+
+@njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
+def _matvec32(A, x):
+    """``A @ x`` in float32, returned as float64. numba, not BLAS: a BLAS call leaves its threads spinning
+    for a while, and on a small machine they then steal the cores from the numba kernels that follow
+    (measured: 16 ms stalls of 0.1 ms batch solves)."""
+    out = np.empty(A.shape[0])
+    for i in prange(A.shape[0]):
+        acc = np.float32(0.0)
+        for h in range(A.shape[1]):
+            acc += A[i, h] * x[h]
+        out[i] = acc
+    return out
