@@ -21,11 +21,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numba
 import numpy as np
 from numba import njit, prange
 
 from kexue._validation import as_float_array, check_choice, check_positive_int
+from kexue.ot.batch import n_chunks, run_dynamic
 from kexue.ot.masses import normalise_weights
 from kexue.textsim.problems import OT_MEASURES, wrd_masses
 from kexue.textsim.quantized_bounds import GROUP, dot_slack, quantize_unit_rows, relaxed_lower_bounds
@@ -260,10 +260,9 @@ class Index:
         pk, nk = pad.copy(), pad.copy()
         pk[:n_query], nk[:n_query] = p[keep], nq[keep]
         ids = np.ascontiguousarray(ids, dtype=np.int64)
-        chunks = min(max(1, len(ids)), 8 * numba.get_num_threads())
-        return relaxed_lower_bounds(self.codes, self.code_scales, self.code_residuals, self.norms, self.masses,
+        return run_dynamic(relaxed_lower_bounds, self.codes, self.code_scales, self.code_residuals, self.norms, self.masses,
                                     self.offsets, ids, uq, pk, nk, n_query, self.measure == "wrd",
-                                    dot_slack(self.dim), float(threshold), chunks), n_query
+                                    dot_slack(self.dim), float(threshold), n_chunks(len(ids))), n_query
 
     def bounds(self, query, query_weights=None) -> tuple[np.ndarray, np.ndarray]:
         """Centroid and relaxed lower bounds of the query against every document (both ≤ exact)."""
