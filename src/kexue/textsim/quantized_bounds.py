@@ -50,11 +50,18 @@ def dot_slack(dim: int) -> float:
 
 
 @njit(cache=True, inline="always")
-def _cost(cos_up, qn, qq, xn, nn, is_wrd):
+def _key(cos_up, qn, qq, xn, nn, is_wrd):
+    """A lower bound on the cost, or (WMD) on its square: monotone in the cost, so minima can be taken on it
+    and :func:`_finish` applied once per minimum instead of a square root per pair."""
     if is_wrd:
         return max(1.0 - cos_up, 0.0)
     # ‖q − x‖² = ‖q‖² + ‖x‖² − 2‖q‖‖x‖cos, less its float64 rounding
-    return np.sqrt(max(qq + nn - 2.0 * qn * xn * cos_up - 4.0 * _EPS64 * (qq + nn), 0.0))
+    return max(qq + nn - 2.0 * qn * xn * cos_up - 4.0 * _EPS64 * (qq + nn), 0.0)
+
+
+@njit(cache=True, inline="always")
+def _finish(key, is_wrd):
+    return key if is_wrd else np.sqrt(key)
 
 
 @njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
@@ -102,12 +109,12 @@ def relaxed_lower_bounds(codes, scales, residuals, norms, masses, offsets, doc_i
                         g = s + j
                         if masses[g] > 0.0:  # zero-mass tokens are in no feasible plan: left out (still valid)
                             xn = norms[g]
-                            cst = _cost(scales[g] * D[j, u] + residuals[g] + slack, qn[i], qq[i], xn, xn * xn,
-                                        is_wrd)
+                            cst = _key(scales[g] * D[j, u] + residuals[g] + slack, qn[i], qq[i], xn, xn * xn,
+                                       is_wrd)
                             best = min(best, cst)
                             best_d[j] = min(best_d[j], cst)
                     if best < np.inf:
-                        side_q += p[i] * best
+                        side_q += p[i] * _finish(best, is_wrd)
                 done = min(i0 + 2, n_query)
                 if side_q >= threshold:
                     break
@@ -117,7 +124,7 @@ def relaxed_lower_bounds(codes, scales, residuals, norms, masses, offsets, doc_i
                 side_d = 0.0
                 for j in range(n):
                     if masses[s + j] > 0.0:
-                        side_d += masses[s + j] * best_d[j]
+                        side_d += masses[s + j] * _finish(best_d[j], is_wrd)
                 out[t] = max(side_q, side_d)
             rows_done[t] = done
     return out, rows_done
