@@ -83,6 +83,8 @@ class Index:
     (7, 0.0)
     """
 
+    seed_size = 20  # documents solved exactly first, to set the first k-th distance
+
     def __init__(self, vectors_list, measure: str = "wrd", weights_list=None, *, batch_size: int = 64):
         check_choice(measure, "measure", OT_MEASURES)
         docs = list(vectors_list)
@@ -124,7 +126,6 @@ class Index:
         self.centroids = centroids.astype(np.float32)  # the bound allows for the rounding (half the traffic)
         # int8 codes of the unit token vectors for the relaxed bound (the float32 originals serve exact solves)
         self.codes, self.code_scales, self.code_residuals = quantize_unit_rows(self.vectors, self.norms)
-        self.seed_size = 20
         self.last_stats: SearchStats | None = None
 
     def __len__(self) -> int:
@@ -194,7 +195,6 @@ class Index:
         index.weights = None if flat is None else np.split(flat, index.offsets[1:-1])
         if meta.get("texts") is not None:
             index.texts = meta["texts"]
-        index.seed_size = 20
         index.last_stats = None
         return index
 
@@ -256,13 +256,13 @@ class Index:
         rows = -(-n_query // GROUP) * GROUP
         uq = np.zeros((rows, self.dim), np.float32)
         uq[:n_query] = q[keep] / np.where(nq[keep] > 0, nq[keep], 1.0)[:, None]
-        pad = np.zeros(rows)
-        pk, nk = pad.copy(), pad.copy()
+        pk, nk = np.zeros(rows), np.zeros(rows)  # padding rows: zero mass, never read past n_query
         pk[:n_query], nk[:n_query] = p[keep], nq[keep]
         ids = np.ascontiguousarray(ids, dtype=np.int64)
-        return run_dynamic(relaxed_lower_bounds, self.codes, self.code_scales, self.code_residuals, self.norms, self.masses,
-                                    self.offsets, ids, uq, pk, nk, n_query, self.measure == "wrd",
-                                    dot_slack(self.dim), float(threshold), n_chunks(len(ids))), n_query
+        bounds = run_dynamic(relaxed_lower_bounds, self.codes, self.code_scales, self.code_residuals, self.norms,
+                             self.masses, self.offsets, ids, uq, pk, nk, n_query, self.measure == "wrd",
+                             dot_slack(self.dim), float(threshold), n_chunks(len(ids)))
+        return bounds, n_query
 
     def bounds(self, query, query_weights=None) -> tuple[np.ndarray, np.ndarray]:
         """Centroid and relaxed lower bounds of the query against every document (both ≤ exact)."""
