@@ -1,6 +1,7 @@
 """Time every GELU form against torch.nn.functional.gelu on one large float32 tensor, in one run.
 
     PYTHONPATH=src python benchmarks/bench_gelu.py [--n 16777216] [--repeats 9] [--threads 1] [--device cpu]
+                                                   [--compile [FORM ...]]
 
 Prints the median time per call, the ratio to F.gelu(approximate='none') and to F.gelu(approximate='tanh'),
 and each form's max |error| against float64 exact GELU on the same tensor (measured, float32 rounding included).
@@ -42,6 +43,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=9)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--compile", nargs="*", default=None, metavar="FORM",
+                    help="also time these forms (all if none named) fused by torch.compile (compile time excluded)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     gen = torch.Generator().manual_seed(0)
@@ -55,15 +58,22 @@ def main() -> None:
     }
     for name in APPROXIMATIONS:
         candidates[f"kexue {name}"] = lambda t, n=name: gelu(t, n)
+    if args.compile is not None:
+        for name in args.compile or APPROXIMATIONS:
+            fn = torch.compile(lambda t, n=name: gelu(t, n))
+            t0 = time.perf_counter()
+            fn(x)
+            print(f"torch.compile {name}: {time.perf_counter() - t0:.1f} s to compile (not timed)")
+            candidates[f"kexue {name} (compiled)"] = fn
 
     timings = _time_interleaved(candidates, x, args.repeats)
     base_none, base_tanh = timings["F.gelu none"], timings["F.gelu tanh"]
     print(f"torch {torch.__version__}, device {x.device}, n = {args.n:,} float32, threads = {args.threads}, "
           f"median of {args.repeats}")
-    print(f"{'form':30s} {'ms/call':>9s} {'vs F.gelu none':>15s} {'vs F.gelu tanh':>15s} {'max |err| (f32)':>16s}")
+    print(f"{'form':36s} {'ms/call':>9s} {'vs F.gelu none':>15s} {'vs F.gelu tanh':>15s} {'max |err| (f32)':>16s}")
     for name, fn in candidates.items():
         err = (fn(x).double() - exact64).abs().max().item()
-        print(f"{name:30s} {1e3 * timings[name]:9.2f} {timings[name] / base_none:15.2f} "
+        print(f"{name:36s} {1e3 * timings[name]:9.2f} {timings[name] / base_none:15.2f} "
               f"{timings[name] / base_tanh:15.2f} {err:16.3e}")
 
 

@@ -212,3 +212,14 @@ def test_inplace_fast_path_leaves_input_alone_and_matches_autograd_path(mode):
     slow = gelu(x.clone().requires_grad_(), mode)
     assert torch.equal(x, keep)
     assert torch.equal(fast, slow.detach())
+
+
+def test_every_form_traces_as_one_graph_for_torch_compile():
+    import torch._dynamo as dynamo
+
+    x = torch.randn(64)
+    for name in APPROXIMATIONS:
+        dynamo.reset()
+        explained = dynamo.explain(lambda t, n=name: gelu(t, n))(x)
+        assert explained.graph_break_count == 0 and explained.graph_count == 1, (name, explained.break_reasons)
+    dynamo.reset()

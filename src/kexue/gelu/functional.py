@@ -17,6 +17,10 @@ from kexue._validation import check_choice
 from kexue.gelu.forms import APPROXIMATIONS, FORMS, Form
 
 _SQRT1_2 = math.sqrt(0.5)
+# Each approximate form's sigmoid-argument coefficients and saturation point as plain Python floats, computed
+# once: read from NumPy inside _gelu_torch they made torch.compile break the graph (one kernel per op again).
+_TORCH_CONSTANTS = {name: (tuple(float(c) for c in f.sigmoid_coeffs), float(f.saturation))
+                    for name, f in FORMS.items() if f.outer != "erf"}
 
 
 def _form(approximate: Any) -> Form:
@@ -97,8 +101,8 @@ def _gelu_torch(x, form: Form):
     if form.outer == "erf":
         # erfc(−x/√2)/2 = Φ(x) keeps its relative accuracy in the left tail, where 1 + erf(x/√2) cancels
         return mul(mul(torch.erfc(x * -_SQRT1_2), x), 0.5)
-    k = [float(c) for c in form.sigmoid_coeffs]
-    u = x if math.isinf(form.saturation) else x.clamp(-form.saturation, form.saturation)
+    k, saturation = _TORCH_CONSTANTS[form.name]
+    u = x if math.isinf(saturation) else x.clamp(-saturation, saturation)
     if len(k) == 1:
         z = u * k[0]
     else:  # Horner in u²: z = u·(k0 + u²(k1 + u²(k2 + …)))
