@@ -148,3 +148,5 @@ def test_search_cli_saved_index(tmp_path, capsys):
     assert "not an index" in capsys.readouterr().err
     assert main(["search", "x"]) == 2
     assert "either --corpus" in capsys.readouterr().err
+    assert main(["search", "x", "--index", str(folder), "--save-index", str(tmp_path / "again")]) == 2
+    assert "already saved" in capsys.readouterr().err

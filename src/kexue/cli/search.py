@@ -30,6 +30,8 @@ def search(
 
     if (corpus is None) == (index_dir is None):
         raise ValueError("give either --corpus FILE (embed and index it) or --index FOLDER (a saved index)")
+    if index_dir is not None and save_index is not None:
+        raise ValueError("--save-index writes the index of a --corpus; an --index folder is already saved")
     if index_dir is not None:
         index, meta = _load(index_dir)
         embedder, measure, lines = meta["embedder"], index.measure, meta["lines"]
@@ -52,16 +54,18 @@ def search(
             raise ValueError(f"no corpus line has a token known to the model {emb.name}")
         docs = [embedded[n].vectors for n in usable]
         line_numbers = [keep[n] for n in usable]
+        index = None
+        if save_index is not None:
+            index = Index(docs, measure=measure)
+            index.save(save_index)
+            meta = {"embedder": embedder, "model": None if model is None else str(model),
+                    "vectors": None if vectors is None else str(vectors), "lines": lines,
+                    "line_numbers": line_numbers, "skipped": skipped}
+            (save_index / _CLI_META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     q = emb(query).require_tokens("query")
     if scheduler is None:
-        if docs is not None:
+        if index is None:
             index = Index(docs, measure=measure)
-            if save_index is not None:
-                index.save(save_index)
-                meta = {"embedder": embedder, "model": None if model is None else str(model),
-                        "vectors": None if vectors is None else str(vectors), "lines": lines,
-                        "line_numbers": line_numbers, "skipped": skipped}
-                (save_index / _CLI_META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         ids, dist = index.search(q.vectors, k=k)
     else:
         from kexue.textsim.distributed import ShardedIndex, connect
