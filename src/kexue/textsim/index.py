@@ -301,9 +301,9 @@ class Index:
         centroid, cos = self._centroids(cq)
         bound = centroid.copy()
         relaxed = np.full(n, np.nan)
-        rows_done = 0
         # seed: exact distances of the documents whose centroid is most cosine-similar to the query's (a
-        # heuristic used for ordering only: it finds near neighbours, so the first k-th distance is already tight)
+        # heuristic used for ordering only: it finds near neighbours, so the first k-th distance is close to
+        # the final one)
         m_seed = min(n, max(self.seed_size, k))
         seed = np.argpartition(-cos, m_seed - 1)[:m_seed] if m_seed < n else np.arange(n)
         best_d = self.exact(query_vectors, seed, query_weights)
@@ -312,15 +312,11 @@ class Index:
         kth = best_d[-1] if len(best_d) == k else np.inf
         solved = np.zeros(n, bool)
         solved[seed] = True
-        n_query = 0
         # the rest: relaxed bounds only where the centroid cannot rule out, stopped once they reach kth
-        rest = ~solved & (centroid < kth)
-        rest_ids = np.nonzero(rest)[0]
-        if len(rest_ids):
-            (rel, rows), n_query = self._relaxed(q, p, rest_ids, kth)
-            relaxed[rest_ids] = rel
-            rows_done += int(rows.sum())
-            bound[rest_ids] = np.maximum(centroid[rest_ids], rel)
+        rest_ids = np.nonzero(~solved & (centroid < kth))[0]
+        (rel, rows), n_query = self._relaxed(q, p, rest_ids, kth)
+        relaxed[rest_ids] = rel
+        bound[rest_ids] = np.maximum(centroid[rest_ids], rel)
         order = np.argsort(bound, kind="stable")
         order = order[~solved[order]]
         pos, n_solved = 0, len(seed)
@@ -344,7 +340,7 @@ class Index:
                        "relaxed": float(np.mean(relaxed[evaluated] >= kth)) if evaluated.any() else 0.0,
                        "combined": 1.0 - n_solved / n},
             seconds=time.perf_counter() - t0,
-            relaxed_work=rows_done / (max(1, n_query) * n))
+            relaxed_work=int(rows.sum()) / (max(1, n_query) * n))
         return best_ids, best_d
 
     def brute_force(self, query_vectors, k: int = 10, *, query_weights=None):
