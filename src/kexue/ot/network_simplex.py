@@ -341,24 +341,26 @@ def _solve(a, b, C, m, n, ws, max_iter):
 
 
 @njit(cache=True)
+def _positive_entries(x, n, index, value):
+    """Write the positions and values of ``x[:n]``'s positive entries to ``index``/``value``; return how many."""
+    k = 0
+    for i in range(n):
+        if x[i] > 0.0:
+            index[k] = i
+            value[k] = x[i]
+            k += 1
+    return k
+
+
+@njit(cache=True)
 def _compact_and_solve(a, b, C, m, n, ws, ca, cb, cC, rows, cols, max_iter):
     """Drop zero-mass rows/columns of one problem (``C`` row-major m·n), then solve.
 
     Returns ``(cost, status, pivots, m', n')``; the compact plan is in ``ws[0]`` and
     ``rows[:m']``/``cols[:n']`` map it back.
     """
-    mm = 0
-    for i in range(m):
-        if a[i] > 0.0:
-            rows[mm] = i
-            ca[mm] = a[i]
-            mm += 1
-    nn = 0
-    for j in range(n):
-        if b[j] > 0.0:
-            cols[nn] = j
-            cb[nn] = b[j]
-            nn += 1
+    mm = _positive_entries(a, m, rows, ca)
+    nn = _positive_entries(b, n, cols, cb)
     for r in range(mm):
         src = rows[r] * n
         for c in range(nn):
