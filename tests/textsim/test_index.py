@@ -124,7 +124,7 @@ def test_load_errors(tmp_path):
     with pytest.raises(ValueError, match="cannot read an index"):
         Index.load(tmp_path / "nothing")
     Index([np.ones((2, 3))]).save(tmp_path / "ix")
-    (tmp_path / "ix" / "codes.npy").unlink()
+    (tmp_path / "ix" / "bound_codes.npy").unlink()
     with pytest.raises(ValueError, match="incomplete or damaged"):
         Index.load(tmp_path / "ix")
 

@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from kexue.textsim import Index
-from kexue.textsim.quantized_bounds import quantize_unit_rows
+from kexue.textsim.quantized_bounds import principal_rotation, quantize_unit_rows
 
 
 def float_relaxed(index, query):
@@ -28,9 +28,9 @@ def test_quantisation_residuals_are_upper_bounds():
     x = rng.normal(size=(500, 64)).astype(np.float32)
     x[7] = 0.0
     norms = np.linalg.norm(x.astype(np.float64), axis=1)
-    codes, scales, residual = quantize_unit_rows(x, norms)
-    assert codes.dtype == np.int8 and np.abs(codes).max() <= 127
     units = x / np.where(norms > 0, norms, 1)[:, None]
+    codes, scales, residual = quantize_unit_rows(units)
+    assert codes.dtype == np.int8 and np.abs(codes).max() <= 127
     err = np.linalg.norm(units - scales[:, None] * codes, axis=1)
     assert np.all(err <= residual) and residual.max() < 0.05
     assert scales[7] == 0 and residual[7] < 1e-12 and not codes[7].any()
@@ -59,11 +59,12 @@ def test_early_stopping_returns_the_bound_or_a_value_past_the_threshold(seed, me
     query = rng.normal(size=(int(rng.integers(1, 12)), d)).astype(np.float32)
     q, p, _, _ = index._query_parts(query, None)
     ids = np.arange(len(index))
-    (full, rows_full), n_query = index._relaxed(q, p, ids)
-    assert np.all(rows_full == n_query)
+    full, work_full = index._relaxed(q, p, ids)
+    assert np.all(work_full == 1.0)
     threshold = frac * float(np.median(full))
-    (early, rows), _ = index._relaxed(q, p, ids, threshold)
-    stopped = rows < n_query
+    early, work = index._relaxed(q, p, ids, threshold)
+    stopped = work < 1.0
+    assert np.all(work > 0)
     np.testing.assert_array_equal(early[~stopped], full[~stopped])
     assert np.all(early[stopped] >= threshold) and np.all(early[stopped] <= full[stopped] + 1e-12)
     exact = index.exact(query, ids)
@@ -79,3 +80,32 @@ def test_identical_document_has_zero_bound_and_stats_report_work():
     ids, dist = index.search(docs[4], k=3)
     assert ids[0] == 4 and dist[0] == 0.0
     assert 0.0 < index.last_stats.relaxed_work <= 1.0
+
+
+def test_principal_rotation_is_orthogonal_and_orders_energy():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(2000, 24)) * np.linspace(0.1, 3.0, 24)
+    units = x / np.linalg.norm(x, axis=1, keepdims=True)
+    R = principal_rotation(units)
+    np.testing.assert_allclose(R @ R.T, np.eye(24), atol=1e-12)
+    energy = ((units @ R.T) ** 2).mean(0)
+    assert np.all(np.diff(energy) <= 1e-12)  # largest first
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["wrd", "wmd"]))
+def test_every_block_stage_is_a_bound(seed, measure):
+    """Stopping after any dimension block must still give a lower bound: run with thresholds that stop documents
+    at every block and check each returned value against the exact distance."""
+    rng = np.random.default_rng(seed)
+    d = int(rng.integers(33, 130))  # several blocks, d not a multiple of the block size
+    docs = [rng.normal(size=(rng.integers(2, 30), d)).astype(np.float32) for _ in range(20)]
+    docs[0][0] = 0.0  # a zero token
+    index = Index(docs, measure=measure)
+    query = rng.normal(size=(int(rng.integers(1, 11)), d)).astype(np.float32)
+    q, p, _, _ = index._query_parts(query, None)
+    ids = np.arange(len(index))
+    exact = index.exact(query, ids)
+    for frac in (0.05, 0.2, 0.5, 0.8, 1.0):
+        early, work = index._relaxed(q, p, ids, frac * float(np.median(exact)))
+        assert np.all(early <= exact + 1e-12)

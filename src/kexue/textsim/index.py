@@ -28,13 +28,12 @@ from kexue._validation import as_float_array, check_choice, check_positive_int
 from kexue.ot.batch import n_chunks, run_dynamic
 from kexue.ot.masses import normalise_weights
 from kexue.textsim.problems import OT_MEASURES, wrd_masses
-from kexue.textsim.quantized_bounds import GROUP, dot_slack, quantize_unit_rows, relaxed_lower_bounds
+from kexue.textsim.quantized_bounds import CorpusCodes, relaxed_lower_bounds
 
 _EPS32 = float(np.finfo(np.float32).eps)
 _EPS64 = float(np.finfo(np.float64).eps)
-_FORMAT = 1
-_ARRAYS = ("vectors", "norms", "masses", "centroids", "centroid_sq", "lengths", "offsets", "codes", "code_scales",
-           "code_residuals")
+_FORMAT = 2
+_ARRAYS = ("vectors", "norms", "masses", "centroids", "centroid_sq", "lengths", "offsets")
 
 
 @dataclass
@@ -123,9 +122,13 @@ class Index:
         centroids = np.zeros((len(arrays), self.dim))
         np.add.at(centroids, seg, point)
         self.centroid_sq = np.einsum("ij,ij->i", centroids, centroids)
-        self.centroids = centroids.astype(np.float32)  # the bound allows for the rounding (half the traffic)
-        # int8 codes of the unit token vectors for the relaxed bound (the float32 originals serve exact solves)
-        self.codes, self.code_scales, self.code_residuals = quantize_unit_rows(self.vectors, self.norms)
+        # rotated int8 codes of the unit token vectors for the relaxed bound (float32 originals serve exact solves)
+        self.bound_codes = CorpusCodes.build(self.vectors, self.norms, self.masses, self.offsets, measure == "wrd")
+        # centroids in the same rotated coordinates (dot products unchanged), float32: the bound allows for the
+        # rounding, and the WRD bound reads their leading coordinates block by block
+        rotated = self.bound_codes.rotate(centroids).astype(np.float32)
+        n_blocks = self.bound_codes.n_blocks
+        self.centroids = np.ascontiguousarray(rotated.reshape(len(arrays), n_blocks, -1).transpose(1, 0, 2))
         self.last_stats: SearchStats | None = None
 
     def __len__(self) -> int:
@@ -134,13 +137,13 @@ class Index:
     @property
     def nbytes(self) -> int:
         """Bytes of all the index's arrays (in memory or memory-mapped)."""
-        return int(sum(getattr(self, name).nbytes for name in _ARRAYS))
+        return int(sum(getattr(self, name).nbytes for name in _ARRAYS)) + self.bound_codes.nbytes
 
     @property
     def nbytes_in_memory(self) -> int:
         """Bytes held in memory: memory-mapped arrays (see :meth:`load`) stay on disk."""
         return int(sum(getattr(self, name).nbytes for name in _ARRAYS
-                       if not isinstance(getattr(self, name), np.memmap)))
+                       if not isinstance(getattr(self, name), np.memmap))) + self.bound_codes.nbytes
 
     def save(self, path) -> None:
         """Write the index to the folder ``path`` (one ``.npy`` file per array and ``index.json``).
@@ -159,10 +162,12 @@ class Index:
         path.mkdir(parents=True, exist_ok=True)
         for name in _ARRAYS:
             np.save(path / f"{name}.npy", getattr(self, name))
+        for name in CorpusCodes.FIELDS:
+            np.save(path / f"bound_{name}.npy", getattr(self.bound_codes, name))
         if self.weights is not None:
             np.save(path / "weights.npy", np.concatenate(self.weights))
         meta = {"format": _FORMAT, "measure": self.measure, "dim": self.dim, "batch_size": self.batch_size,
-                "weights": self.weights is not None, "texts": getattr(self, "texts", None)}
+                "weights": self.weights is not None, "d_pad": self.bound_codes.d_pad, "texts": getattr(self, "texts", None)}
         (path / "index.json").write_text(json.dumps(meta), encoding="utf-8")
 
     @classmethod
@@ -184,12 +189,15 @@ class Index:
             for name in _ARRAYS:
                 mode = "r" if (mmap_vectors and name == "vectors") else None
                 setattr(index, name, np.load(path / f"{name}.npy", mmap_mode=mode, allow_pickle=False))
+            codes = {name: np.load(path / f"bound_{name}.npy", allow_pickle=False) for name in CorpusCodes.FIELDS}
             flat = np.load(path / "weights.npy", allow_pickle=False) if meta["weights"] else None
         except (OSError, ValueError) as exc:
             raise ValueError(f"index folder {path} is incomplete or damaged: {exc}") from None
         n_tokens = int(index.offsets[-1])
-        if (index.vectors.shape != (n_tokens, meta["dim"]) or index.codes.shape != index.vectors.shape
-                or len(index.centroids) != len(index.lengths)):
+        index.bound_codes = CorpusCodes(d_pad=int(meta["d_pad"]), **codes)
+        if (index.vectors.shape != (n_tokens, meta["dim"]) or index.centroids.shape[1] != len(index.lengths)
+                or len(index.bound_codes.slot_start) != len(index.lengths) + 1
+                or index.bound_codes.codes.size != index.bound_codes.slot_start[-1] * index.bound_codes.d_pad):
             raise ValueError(f"index folder {path} has arrays of inconsistent shapes; write it again")
         index.measure, index.dim, index.batch_size = meta["measure"], meta["dim"], meta["batch_size"]
         index.weights = None if flat is None else np.split(flat, index.offsets[1:-1])
@@ -230,45 +238,49 @@ class Index:
         p = normalise_weights(query_weights, q.shape[0], "query_weights")
         return q, p, None, p @ q
 
-    def _centroids(self, cq) -> tuple[np.ndarray, np.ndarray]:
-        """Centroid lower bounds and centroid cosines, from one float32 matrix-vector product.
+    def _centroids(self, cq):
+        """Centroid lower bounds, centroid cosines, lower bounds on ``‖c_k − c_q‖²`` and the rotated ``c_q``.
 
-        ``‖c_k − c_q‖² = ‖c_k‖² + ‖c_q‖² − 2 c_k·c_q``; the float32 product (inputs rounded to float32 too) is
-        within ``(d + 2)·eps32·‖c_k‖‖c_q‖`` of ``c_k·c_q``, so it is raised by that much before use.
+        ``‖c_k − c_q‖² = ‖c_k‖² + ‖c_q‖² − 2 c_k·c_q``, from one float32 matrix-vector product in the rotated
+        coordinates; the product (inputs rounded to float32 too) is within ``(d + 2)·eps32·‖c_k‖‖c_q‖`` of
+        ``c_k·c_q`` and the rotation moves it by < 1e-12·‖c_k‖‖c_q‖, so it is raised by that much before use.
         """
         qq = float(cq @ cq)
+        cq_rot = self.bound_codes.rotate(cq)[0]
         norms = np.sqrt(self.centroid_sq * qq)
-        dots = _matvec32(self.centroids, cq.astype(np.float32))
+        dots = _matvec32(self.centroids, cq_rot.astype(np.float32))
         scale = self.centroid_sq + qq
-        sq = np.maximum(scale - 2.0 * (dots + (self.dim + 2) * _EPS32 * norms) - 4 * self.dim * _EPS64 * scale,
-                        0.0)
+        d = self.bound_codes.d_pad
+        sq = np.maximum(scale - 2.0 * (dots + ((d + 2) * _EPS32 + 1e-12) * norms) - 4 * d * _EPS64 * scale, 0.0)
         bound = 0.5 * sq if self.measure == "wrd" else np.sqrt(sq)
-        return bound, dots / np.maximum(norms, 1e-300)
+        return bound, dots / np.maximum(norms, 1e-300), sq, cq_rot
 
-    def _relaxed(self, q, p, ids, threshold=np.inf):
-        """Relaxed bounds of documents ``ids`` (early-stopped at ``threshold``) and the query rows used."""
-        nq = np.linalg.norm(q, axis=1)
-        keep = np.nonzero(p > 0)[0]  # zero-mass query tokens are in no feasible plan
-        # heaviest first, so that the partial sum reaches the threshold soonest (ordering by mass times a sampled
-        # mean nearest-token cost was tried: no fewer products on STS-B); the order never changes the bound
-        keep = keep[np.argsort(-p[keep], kind="stable")]
-        n_query = len(keep)
-        rows = -(-n_query // GROUP) * GROUP
-        uq = np.zeros((rows, self.dim), np.float32)
-        uq[:n_query] = q[keep] / np.where(nq[keep] > 0, nq[keep], 1.0)[:, None]
-        pk, nk = np.zeros(rows), np.zeros(rows)  # padding rows: zero mass, never read past n_query
-        pk[:n_query], nk[:n_query] = p[keep], nq[keep]
+    def _relaxed(self, q, p, ids, threshold=np.inf, centroid_parts=None):
+        """Relaxed bounds of documents ``ids`` (early-stopped at ``threshold``) and the share of products computed
+        per document (1: the full bound). ``centroid_parts``: ``(sq, cq_rot)`` from :meth:`_centroids`."""
+        bc = self.bound_codes
+        is_wrd = self.measure == "wrd"
+        if centroid_parts is None:
+            _, _, sq, cq_rot = self._centroids(p @ self._units(q) if is_wrd else p @ q)
+        else:
+            sq, cq_rot = centroid_parts
+        w, rho, alpha, gamma, pk, n_query = bc.query(np.asarray(q, np.float64), p, is_wrd)
         ids = np.ascontiguousarray(ids, dtype=np.int64)
-        bounds = run_dynamic(relaxed_lower_bounds, self.codes, self.code_scales, self.code_residuals, self.norms,
-                             self.masses, self.offsets, ids, uq, pk, nk, n_query, self.measure == "wrd",
-                             dot_slack(self.dim), float(threshold), n_chunks(len(ids)))
-        return bounds, n_query
+        return run_dynamic(relaxed_lower_bounds, bc.codes, bc.slot_start, bc.a, bc.beta, bc.c,
+                           bc.tail, self.masses, self.offsets, ids, w, rho, alpha, gamma, pk, n_query, is_wrd,
+                           self.centroids, cq_rot, sq, float(threshold), n_chunks(len(ids)))
+
+    @staticmethod
+    def _units(q):
+        nq = np.linalg.norm(q, axis=1)
+        return q / np.where(nq > 0, nq, 1.0)[:, None]
 
     def bounds(self, query, query_weights=None) -> tuple[np.ndarray, np.ndarray]:
         """Centroid and relaxed lower bounds of the query against every document (both ≤ exact)."""
         q, p, _, cq = self._query_parts(query, query_weights)
-        (relaxed, _), _ = self._relaxed(q, p, np.arange(len(self)))
-        return self._centroids(cq)[0], relaxed
+        centroid, _, sq, cq_rot = self._centroids(cq)
+        relaxed, _ = self._relaxed(q, p, np.arange(len(self)), centroid_parts=(sq, cq_rot))
+        return centroid, relaxed
 
     # -- exact ------------------------------------------------------------------------------------------
     def exact(self, query, ids, query_weights=None) -> np.ndarray:
@@ -298,7 +310,7 @@ class Index:
         k = min(check_positive_int(k, "k"), len(self))
         q, p, _, cq = self._query_parts(query_vectors, query_weights)
         n = len(self)
-        centroid, cos = self._centroids(cq)
+        centroid, cos, sq, cq_rot = self._centroids(cq)
         bound = centroid.copy()
         relaxed = np.full(n, np.nan)
         # seed: exact distances of the documents whose centroid is most cosine-similar to the query's (a
@@ -314,11 +326,11 @@ class Index:
         solved[seed] = True
         # the rest: relaxed bounds only where the centroid cannot rule out, stopped once they reach kth
         rest_ids = np.nonzero(~solved & (centroid < kth))[0]
-        (rel, rows), n_query = self._relaxed(q, p, rest_ids, kth)
+        rel, work = self._relaxed(q, p, rest_ids, kth, centroid_parts=(sq, cq_rot))
         relaxed[rest_ids] = rel
         bound[rest_ids] = np.maximum(centroid[rest_ids], rel)
-        order = np.argsort(bound, kind="stable")
-        order = order[~solved[order]]
+        cand = np.nonzero((bound < kth) & ~solved)[0]  # kth only decreases: nothing else can enter
+        order = cand[np.argsort(bound[cand], kind="stable")]
         pos, n_solved = 0, len(seed)
         while pos < len(order) and bound[order[pos]] < kth:
             chunk = order[pos:pos + self.batch_size]
@@ -340,7 +352,7 @@ class Index:
                        "relaxed": float(np.mean(relaxed[evaluated] >= kth)) if evaluated.any() else 0.0,
                        "combined": 1.0 - n_solved / n},
             seconds=time.perf_counter() - t0,
-            relaxed_work=int(rows.sum()) / (max(1, n_query) * n))
+            relaxed_work=float(work.sum()) / n)
         return best_ids, best_d
 
     def brute_force(self, query_vectors, k: int = 10, *, query_weights=None):
@@ -353,13 +365,15 @@ class Index:
 
 @njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
 def _matvec32(A, x):
-    """``A @ x`` in float32, returned as float64. numba, not BLAS: a BLAS call leaves its threads spinning
-    for a while, and on a small machine they then steal the cores from the numba kernels that follow
-    (measured: 16 ms stalls of 0.1 ms batch solves)."""
-    out = np.empty(A.shape[0])
-    for i in prange(A.shape[0]):
+    """``A @ x`` in float32 for ``A`` stored block-major, ``A[b, i, :]`` = row i's block b; returned as
+    float64. numba, not BLAS: a BLAS call leaves its threads spinning for a while, and on a small machine they
+    then steal the cores from the numba kernels that follow (measured: 16 ms stalls of 0.1 ms batch solves)."""
+    n_blocks, n, width = A.shape
+    out = np.empty(n)
+    for i in prange(n):
         acc = np.float32(0.0)
-        for h in range(A.shape[1]):
-            acc += A[i, h] * x[h]
+        for b in range(n_blocks):
+            for h in range(width):
+                acc += A[b, i, h] * x[b * width + h]
         out[i] = acc
     return out
