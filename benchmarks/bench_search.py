@@ -3,7 +3,8 @@
 Embeds every unique STS-B sentence (train, dev and test) with the default MiniLM model (cached in
 ``--cache``), holds out ``--queries`` sentences as queries, and for each query runs ``Index.search`` and an
 exact brute-force scan with the same exact solver, checking that the top-10 lists are identical.
-Usage: python benchmarks/bench_search.py [--queries 100] [--brute 100] [--cache /tmp/kexue_stsb_minilm.npz]
+Usage: python benchmarks/bench_search.py [--queries 100] [--brute 100] [--measure wrd|wmd]
+       [--cache /tmp/kexue_stsb_minilm.npz]
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/kexue_stsb_minilm.npz"))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--measure", choices=("wrd", "wmd"), default="wrd")
     args = ap.parse_args()
 
     from kexue.textsim import Index
@@ -58,7 +60,7 @@ def main() -> None:
     corpus = [v for i, v in enumerate(vecs) if i not in qids]
     queries = [vecs[i] for i in sorted(qids)]
     t0 = time.perf_counter()
-    index = Index(corpus, measure="wrd")
+    index = Index(corpus, measure=args.measure)
     build = time.perf_counter() - t0
     n_tok = index.vectors.shape[0]
     print(f"corpus: {len(corpus)} sentences, {n_tok} tokens, d = {index.dim}; index built in {build:.2f} s")

@@ -69,7 +69,7 @@ class Index:
     weights_list : sequence of arrays, optional
         Per-token weights (nBOW counts for WMD; extra factors on the norms for WRD).
     batch_size : int
-        Candidates solved exactly per round.
+        Candidates solved exactly in the first round (later rounds grow with the number solved).
 
     Examples
     --------
@@ -333,7 +333,8 @@ class Index:
         order = cand[np.argsort(bound[cand], kind="stable")]
         pos, n_solved = 0, len(seed)
         while pos < len(order) and bound[order[pos]] < kth:
-            chunk = order[pos:pos + self.batch_size]
+            # rounds grow with the work done: small batches leave the cores idle between parallel calls
+            chunk = order[pos:pos + max(self.batch_size, n_solved // 2)]
             pos += len(chunk)
             chunk = chunk[bound[chunk] < kth]
             d = self.exact(query_vectors, chunk, query_weights)

@@ -135,28 +135,20 @@ class CorpusCodes:
         n_slots = int(slot_start[-1])
         live = masses > 0  # zero-mass tokens are in no feasible plan: left out (the bound stays valid)
         slack = dot_slack(d_pad)
+        # head part of the cost after block b, for x_j = δ_j u_j (δ = 1 for WRD, ‖x_j‖ for WMD):
+        #   κ‖h_q − h_x‖² = κ(‖h_q‖² + δ²‖h_u‖²) − 2κδ‖q‖ h_w·h_u,  h_w·h_u ≤ s (w·k)_head + ‖h_w‖‖e‖ + slack
+        # (κ = ½ for WRD, whose cost is ½‖u − v‖² of unit vectors; κ = 1 for WMD's squared distance)
+        delta = np.ones(n_tok) if is_wrd else norms
+        kappa = 0.5 if is_wrd else 1.0
+        head_sq = np.cumsum((rotated ** 2).reshape(n_tok, n_blocks, BLOCK).sum(2), axis=1)
         a = np.zeros(n_slots, np.float32)
         beta = np.full((n_blocks, n_slots), BIG, np.float32)
         c = np.zeros(n_slots, np.float32)
         tail = np.zeros((n_blocks, n_slots), np.float32)
-        if is_wrd:
-            # head part of ½‖u − v‖² after block b: ½‖h_u‖² + ½‖h_v‖² − h_u·h_v, with
-            # h_u·h_v ≤ s (w·k)_head + ‖h_v‖‖e‖ + slack
-            head_sq = np.cumsum((rotated ** 2).reshape(n_tok, n_blocks, BLOCK).sum(2), axis=1)
-            a[slot_of] = scales
-            beta[:, slot_of[live]] = _down32(0.5 * head_sq[live].T * (1.0 - _ROUNDING))
-            c[slot_of] = _up32(slack + 1e-12)
-            tail[:, slot_of] = _up32(np.broadcast_to(residual * (1.0 + 1e-12), (n_blocks, n_tok)))
-        else:
-            # ‖q − x‖² ≥ ‖q‖² + ‖x‖² − 2‖q‖‖x‖ (s (w·k)_head + ‖w_tail‖ s ‖k_tail‖ + ‖e‖ + slack)
-            block_sq = (codes.astype(np.float64) ** 2).reshape(n_tok, n_blocks, BLOCK).sum(2)
-            tail_sq = np.cumsum(block_sq[:, ::-1], axis=1)[:, ::-1]  # Σ_{h ≥ start of block b} k²
-            tail_after = np.zeros((n_tok, n_blocks))
-            tail_after[:, :-1] = np.sqrt(tail_sq[:, 1:])  # ‖k_{h ≥ end of block b}‖
-            a[slot_of] = norms * scales
-            beta[:, slot_of[live]] = _down32(norms[live] ** 2 * (1.0 - _ROUNDING))
-            c[slot_of] = _up32(norms * (residual + slack) * (1.0 + 1e-12))
-            tail[:, slot_of] = _up32(norms * scales * tail_after.T * (1.0 + 1e-12))
+        a[slot_of] = delta * scales
+        beta[:, slot_of[live]] = _down32(kappa * (delta[live] ** 2) * head_sq[live].T * (1.0 - _ROUNDING))
+        c[slot_of] = _up32(delta * slack + 1e-12)
+        tail[:, slot_of] = _up32(np.broadcast_to(delta * residual * (1.0 + 1e-12), (n_blocks, n_tok)))
         flat = np.zeros(n_slots * d_pad, np.int8)
         _scatter_blocked(codes, offsets, slot_start, d_pad, flat)
         return cls(rotation=rotation, codes=flat, slot_start=slot_start, a=a, beta=beta, c=c, tail=tail,
@@ -187,27 +179,24 @@ class CorpusCodes:
         gamma = np.zeros(rows, np.float32)
         pk = np.zeros(rows)
         pk[:n_query] = p[keep]
+        head_sq = np.cumsum(block_sq, axis=1)
+        rho = np.sqrt(head_sq)  # ‖h_w‖ multiplies the corpus residual ‖e‖
         if is_wrd:
-            head_sq = np.cumsum(block_sq, axis=1)
             alpha[:n_query] = _down32(0.5 * head_sq[:n_query] * (1.0 - _ROUNDING) - _ROUNDING)
             gamma[:n_query] = 1.0
-            rho = np.sqrt(head_sq)  # ‖w_head‖ multiplies the corpus residual ‖e‖
         else:
-            tail_sq = np.cumsum(block_sq[:, ::-1], axis=1)[:, ::-1]
-            rho = np.zeros((rows, n_blocks))
-            rho[:, :-1] = np.sqrt(tail_sq[:, 1:])
-            alpha[:n_query] = _down32(nq[keep, None] ** 2 * (1.0 - _ROUNDING))
+            alpha[:n_query] = _down32(nq[keep, None] ** 2 * head_sq[:n_query] * (1.0 - _ROUNDING))
             gamma[:n_query] = 2.0 * nq[keep]
         return w32, _up32(rho * (1.0 + 1e-12)), alpha, gamma, pk, n_query
 
 
-@njit(cache=True, fastmath={"reassoc", "contract"})
+@njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
 def _rotate(rows, rotation):
     """``rows @ rotation.T`` in numba: a BLAS call would leave its threads spinning, and on a small machine they
     then steal the cores from the numba kernel that follows (measured: the bound kernel ran 2.5× slower)."""
     out = np.empty((rows.shape[0], rotation.shape[0]))
-    for i in range(rows.shape[0]):
-        for r in range(rotation.shape[0]):
+    for r in prange(rotation.shape[0]):
+        for i in range(rows.shape[0]):
             acc = 0.0
             for h in range(rows.shape[1]):
                 acc += rows[i, h] * rotation[r, h]
@@ -231,6 +220,15 @@ def _scatter_blocked(codes, offsets, slot_start, d_pad, out):
 
 
 @njit(cache=True, inline="always")
+def _combine(rows_sum, tail_sq, is_wrd):
+    """The bound from the head rows' sum and the tail centroid term: WRD ``rows + ½‖Δc_t‖²`` (the cost splits
+    over orthogonal coordinates); WMD ``√(rows² + ‖Δc_t‖²)`` (Minkowski: Σ T ‖(a, b)‖ ≥ ‖(Σ T a, Σ T b)‖)."""
+    if is_wrd:
+        return rows_sum + 0.5 * tail_sq
+    return np.sqrt(rows_sum * rows_sum + tail_sq)
+
+
+@njit(cache=True, inline="always")
 def _finish(key, is_wrd):
     return float(key) if is_wrd else np.sqrt(float(key))
 
@@ -240,10 +238,10 @@ def relaxed_lower_bounds(codes, slot_start, a, beta, c, tail, masses, offsets, d
                          alpha, gamma, p, n_query, is_wrd, centroids, cq, centroid_sq_lb, threshold, n_chunks):
     """Lower bounds of the query against documents ``doc_ids``, block by block, stopping at ``threshold``.
 
-    WRD: after block b, ``Σ_i p_i min_j ½‖h_i − h_j‖²`` over the leading dimensions plus ``½‖(c_q − c_k)_tail‖²``
-    (``centroid_sq_lb[k]`` ≤ ``‖c_q − c_k‖²``, ``centroids`` the rotated float32 centroids, ``cq`` the query's).
-    WMD: ``Σ_i p_i min_j`` of the Cauchy–Schwarz cost bound. A row not yet processed in a block keeps its
-    previous block's term (also a bound). Returns the bounds (a value ≥ ``threshold`` with ``work < 1`` means
+    After block b: ``H = Σ_i p_i min_j c_head(i, j)`` over the leading dimensions and the tail centroid term
+    ``T = ‖(c_q − c_k)_tail‖²`` (``centroid_sq_lb[k]`` ≤ ``‖c_q − c_k‖²``, ``centroids`` the rotated float32
+    centroids block-major, ``cq`` the query's), combined by :func:`_combine`. A row not yet processed in a block
+    keeps its previous block's term (also a bound). Returns the bounds (a value ≥ ``threshold`` with ``work < 1`` means
     "ruled out", not the full bound) and the share of the full products computed per document (1: full bound).
     """
     n_ids = doc_ids.shape[0]
@@ -279,20 +277,21 @@ def relaxed_lower_bounds(codes, slot_start, a, beta, c, tail, masses, offsets, d
                 h0 = b * BLOCK
                 h1 = h0 + BLOCK
                 base = b * n_slots * BLOCK + s0 * BLOCK - h0 * n8  # so that row h is at base + h·n8
-                jensen = 0.0
-                if is_wrd and b < n_blocks - 1:
+                tail_sq = 0.0  # lower bound on ‖(c_q − c_k)_tail‖² (0 after the last block)
+                if b < n_blocks - 1:
                     for h in range(BLOCK):
                         diff = cq[h0 + h] - centroids[b, k, h]
                         head_sq += diff * diff
                     hu = np.sqrt(head_sq) + 1e-6  # covers the float32 centroids and the float64 sums
-                    jensen = 0.5 * max(centroid_sq_lb[k] - hu * hu, 0.0)
-                side = jensen + rows_sum
+                    tail_sq = max(centroid_sq_lb[k] - hu * hu, 0.0)
+                side = _combine(rows_sum, tail_sq, is_wrd)
                 if b == n_blocks - 1:  # side_d from the full keys only
                     for j in range(n8):
                         best_d[j] = BIG
                 for i0 in range(0, mq, ROWS):
-                    side += block_rows(codes, base, n8, h0, h1, w, i0, P, s0, a, beta, c, tail, b, rho, alpha,
-                                       gamma, best_d, p, m_row, not is_wrd)
+                    rows_sum += block_rows(codes, base, n8, h0, h1, w, i0, P, s0, a, beta, c, tail, b, rho, alpha,
+                                           gamma, best_d, p, m_row, not is_wrd)
+                    side = _combine(rows_sum, tail_sq, is_wrd)
                     last = min(i0 + ROWS, n_query)
                     cells += (last - i0) * BLOCK
                     if side >= threshold and last < n_query:
@@ -301,7 +300,6 @@ def relaxed_lower_bounds(codes, slot_start, a, beta, c, tail, masses, offsets, d
                 if stopped:
                     value = side
                     break
-                rows_sum = side - jensen
                 if b == n_blocks - 1:
                     side_d = 0.0
                     for j in range(offsets[k + 1] - offsets[k]):
