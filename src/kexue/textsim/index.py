@@ -9,8 +9,9 @@ The steps of :meth:`Index.search`:
 1. the centroid bound of every document (one matrix-vector product);
 2. a seed: exact distances to the documents whose centroids are most cosine-similar to the query's (a
    heuristic that finds near neighbours), giving a first k-th distance ``τ`` close to the final one;
-3. the relaxed bound of every other document whose centroid bound is below ``τ``, from int8 token codes
-   and stopped as soon as its partial sum reaches ``τ`` (:mod:`kexue.textsim.quantized_bounds`);
+3. for every other document whose centroid bound is below ``τ``, a bound refined block by block over rotated
+   int8 token codes (relaxed bound on the leading coordinates + centroid term on the rest) and stopped as soon
+   as it reaches ``τ`` (:mod:`kexue.textsim.quantized_bounds`);
 4. exact solves, in increasing order of the bound, while the bound is below the (shrinking) k-th distance.
 """
 

@@ -1,30 +1,37 @@
-"""Relaxed WRD/WMD lower bounds from int8 token codes, computed progressively and stopped at a threshold.
+"""Lower bounds on WRD/WMD from rotated int8 token codes, refined block by block and stopped at a threshold.
 
 The relaxed bound of a query (tokens ``q_i``, masses ``p_i``) against a document (tokens ``x_j``, masses
 ``b_j``) keeps one marginal constraint:
 
     side_q = Σ_i p_i min_j c(q_i, x_j),     side_d = Σ_j b_j min_i c(q_i, x_j),     relaxed = max(side_q, side_d),
 
-with ``c = 1 − cos`` (WRD) or ``‖q − x‖`` (WMD). It needs every query-token × corpus-token cosine, so three
-things make it cheap (:class:`CorpusCodes` holds the corpus side):
+with ``c = ½‖u − v‖² = 1 − cos`` of the unit vectors (WRD) or ``‖q − x‖`` (WMD). It needs every query-token ×
+corpus-token product; this module gets most documents ruled out after a fraction of them
+(:class:`CorpusCodes` holds the corpus side, :func:`relaxed_lower_bounds` is the kernel):
 
-1. **Rotated int8 codes.** Unit token vectors are rotated by an orthogonal ``R`` (eigenvectors of their second
-   moment, largest first) and stored as ``R u_j = s_j k_j + e_j`` with ``k_j ∈ {−127, …, 127}^d`` and
-   ``‖e_j‖`` kept. For a rotated unit query ``w = R v``, Cauchy–Schwarz gives ``v·u_j ≤ s_j (w·k_j) + ‖e_j‖``.
-2. **Dimensions in blocks.** After the first ``e`` rotated dimensions,
+1. **Rotation.** Unit token vectors are rotated by an orthogonal ``R`` (eigenvectors of their second moment,
+   largest first): distances do not change, and the leading coordinates carry most of the energy (on
+   STS-B/MiniLM the first 64 of 384 hold about half).
+2. **Head + tail.** Split the rotated coordinates into the first ``e`` (head ``h``) and the rest (tail ``t``).
+   The squared cost splits over orthogonal coordinates and each part has its own cheapest plan, so
 
-       v·u_j ≤ s_j Σ_{h<e} w_h k_jh + ‖w_{h≥e}‖ · s_j‖k_{j,h≥e}‖ + ‖e_j‖,
+       WRD ≥ Σ_i p_i min_j ½‖h(u_i) − h(v_j)‖² + ½‖t(c_q) − t(c_k)‖²
 
-   a valid upper bound on the cosine at every ``e`` (so a valid lower bound on every cost), which tightens as
-   ``e`` grows and is the int8 bound at ``e = d``. The rotation puts most of the energy in the first
-   dimensions, so on STS-B/MiniLM most documents are ruled out after a few blocks.
-3. **Early stopping.** ``side_q`` is a sum of non-negative terms, so its partial sum over the heaviest query
-   tokens is already a lower bound: a document stops as soon as it reaches the threshold (the current k-th
-   distance). Blocks proceed only while every query token has been processed and ``max(side_q, side_d)`` is
-   still below the threshold.
+   (relaxed bound on the head, Jensen on the tail; ``c`` = mass-weighted mean of the unit vectors), and for WMD
+   by Minkowski's inequality ``WMD ≥ √((Σ_i p_i min_j ‖h(q_i) − h(x_j)‖)² + ‖t(c_q) − t(c_k)‖²)``. At ``e = 0``
+   this is the centroid bound, at ``e = d`` the relaxed bound; the head grows one block of ``BLOCK``
+   coordinates at a time, and a row not yet processed in a block keeps its previous block's term.
+3. **int8 codes, certified.** ``R u_j = s_j k_j + e_j`` with ``k_j ∈ {−127, …, 127}^d`` and ``‖e_j‖`` kept, so
+   ``h(w)·h(u_j) ≤ s_j (w·k_j)_head + ‖h(w)‖ ‖e_j‖ + slack`` for a rotated unit query ``w``; per-token
+   quantities are rounded the safe way and the float32 arithmetic is covered by explicit slack (``dot_slack``,
+   ``_ROUNDING``), so every value is a bound, not an estimate.
+4. **Early stopping.** The bound only grows with rows and blocks, so a document stops as soon as it reaches the
+   threshold (the current k-th distance), after any group of query rows (heaviest first) in any block.
 
-All per-token quantities are rounded so that each cost stays ≤ the exact one, and the float32 arithmetic is
-covered by explicit slack (``dot_slack``, ``_ROUNDING``): the result is a bound, not an estimate.
+Layout: documents are padded to multiples of 8 tokens ("slots") and their codes stored block-major — block
+``b`` of every document forms one contiguous stream, dimension-major within a document — so a document
+stopped early reads only its first blocks, sequentially. The inner loop is explicit vector code
+(:mod:`kexue.textsim.simd_kernels`).
 """
 
 from __future__ import annotations
@@ -86,12 +93,14 @@ def quantize_unit_rows(units: np.ndarray):
 
 @dataclass
 class CorpusCodes:
-    """The corpus side of the relaxed bound, in the layout the kernel reads.
+    """The corpus side of the bound, in the layout the kernel reads.
 
-    Document ``k`` has ``n8_k`` padded token slots starting at ``slot_start[k]`` and its codes are the
-    ``d_pad × n8_k`` int8 block at ``codes[code_start[k]:]``, dimension-major. Per slot (float32):
-    ``a`` = δ s (δ = 1 for WRD, ‖x‖ for WMD), ``beta`` (0 for WRD, ‖x‖² less rounding slack for WMD; ``BIG`` for
-    padding and zero-mass tokens), ``c`` = δ (‖e‖ + slack), and ``tail[b]`` = δ s ‖k_{h ≥ end of block b}‖.
+    Document ``k`` has ``n8_k`` padded token slots starting at ``slot_start[k]``; its block ``b`` of codes is
+    the ``BLOCK × n8_k`` int8 matrix (dimension-major) at ``codes[b·n_slots·BLOCK + slot_start[k]·BLOCK:]``.
+    Per slot (float32), with δ = 1 (WRD) or ‖x‖ (WMD) and κ = ½ (WRD) or 1 (WMD): ``a`` = δ s,
+    ``beta[b]`` = κ δ² ‖head_b(R u)‖² rounded down (``BIG`` for padding and zero-mass tokens), ``c`` = δ·slack and
+    ``tail`` = δ ‖e‖, so that the head cost after block b is at least
+    ``α_i + β_j − γ_i (a_j P_ij + ‖head_b(w_i)‖ tail_j + c_j)`` (see :mod:`kexue.textsim.simd_kernels`).
     """
 
     rotation: np.ndarray  # (d, d) float64
@@ -100,7 +109,7 @@ class CorpusCodes:
     a: np.ndarray  # (n_slots,) float32
     beta: np.ndarray  # (n_blocks, n_slots) float32
     c: np.ndarray  # (n_slots,) float32
-    tail: np.ndarray  # (n_blocks, n_slots) float32
+    tail: np.ndarray  # (n_slots,) float32
     d_pad: int
 
     FIELDS = ("rotation", "codes", "slot_start", "a", "beta", "c", "tail")
@@ -144,11 +153,11 @@ class CorpusCodes:
         a = np.zeros(n_slots, np.float32)
         beta = np.full((n_blocks, n_slots), BIG, np.float32)
         c = np.zeros(n_slots, np.float32)
-        tail = np.zeros((n_blocks, n_slots), np.float32)
+        tail = np.zeros(n_slots, np.float32)
         a[slot_of] = delta * scales
         beta[:, slot_of[live]] = _down32(kappa * (delta[live] ** 2) * head_sq[live].T * (1.0 - _ROUNDING))
         c[slot_of] = _up32(delta * slack + 1e-12)
-        tail[:, slot_of] = _up32(np.broadcast_to(delta * residual * (1.0 + 1e-12), (n_blocks, n_tok)))
+        tail[slot_of] = _up32(delta * residual * (1.0 + 1e-12))
         flat = np.zeros(n_slots * d_pad, np.int8)
         _scatter_blocked(codes, offsets, slot_start, d_pad, flat)
         return cls(rotation=rotation, codes=flat, slot_start=slot_start, a=a, beta=beta, c=c, tail=tail,
@@ -246,7 +255,7 @@ def relaxed_lower_bounds(codes, slot_start, a, beta, c, tail, masses, offsets, d
     """
     n_ids = doc_ids.shape[0]
     mq, d_pad = w.shape
-    n_blocks = tail.shape[0]
+    n_blocks = beta.shape[0]
     n_slots = slot_start[-1]
     out = np.empty(n_ids)
     work = np.empty(n_ids)

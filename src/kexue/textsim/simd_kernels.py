@@ -8,7 +8,7 @@ one document (``n8`` token slots, a multiple of 8; its int8 codes *transposed*, 
 1. adds the block to the partial dot products: ``P[i, j] += Σ_h w[i, h] · codes[base + h·n8 + j]``;
 2. turns them into cost keys (the bounds of :mod:`kexue.textsim.quantized_bounds`)
 
-       key_ij = max(α[i, b] + β[b, s0 + j] − γ_i (a_j P[i, j] + ρ[i, b] τ[b, s0 + j] + c_j), 0);
+       key_ij = max(α[i, b] + β[b, s0 + j] − γ_i (a_j P[i, j] + ρ[i, b] τ[s0 + j] + c_j), 0);
 
 3. lowers ``best_d[j]`` to ``min_i key_ij``, raises ``m_row[i]`` to ``min_j key_ij`` (its square root if
    ``take_sqrt``; the larger of two bounds is a bound) and returns ``Σ_i p_i`` times the rise.
@@ -96,7 +96,7 @@ class _Emitter:
             av = b.load(self.vptr("a", [g_slot]), align=4)
             bv = b.load(self.vptr("beta", [v["b"], g_slot]), align=4)
             cv = b.load(self.vptr("c", [g_slot]), align=4)
-            tv = b.load(self.vptr("tail", [v["b"], g_slot]), align=4)
+            tv = b.load(self.vptr("tail", [g_slot]), align=4)
             col_min = None
             for g in range(ROWS):
                 total = b.load(acc[g][k][0])
