@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from kexue.textsim import Index
@@ -109,3 +110,20 @@ def test_every_block_stage_is_a_bound(seed, measure):
     for frac in (0.05, 0.2, 0.5, 0.8, 1.0):
         early, work = index._relaxed(q, p, ids, frac * float(np.median(exact)))
         assert np.all(early <= exact + 1e-12)
+
+
+@pytest.mark.parametrize("measure", ["wrd", "wmd"])
+def test_long_documents_and_queries_give_bounds(measure):
+    """Documents of up to 70 tokens (up to 9 token vectors, odd and even) and a 37-token query (ten row groups,
+    the last one padded) against the float64 relaxed bound and the exact distance."""
+    rng = np.random.default_rng(11)
+    d = 100  # padded to 128 coordinates: two blocks
+    docs = [rng.normal(size=(n, d)).astype(np.float32) for n in (1, 7, 8, 9, 16, 17, 33, 64, 70)]
+    index = Index(docs, measure=measure)
+    query = rng.normal(size=(37, d)).astype(np.float32)
+    _, relaxed = index.bounds(query)
+    exact = index.exact(query, np.arange(len(docs)))
+    ref = float_relaxed(index, query)
+    assert np.all(relaxed <= exact + 1e-12) and np.all(relaxed <= ref + 1e-12)
+    scale = 1.0 if measure == "wrd" else np.median(ref)
+    assert np.max(ref - relaxed) < 0.05 * scale
