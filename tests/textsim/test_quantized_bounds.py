@@ -127,3 +127,22 @@ def test_long_documents_and_queries_give_bounds(measure):
     assert np.all(relaxed <= exact + 1e-12) and np.all(relaxed <= ref + 1e-12)
     scale = 1.0 if measure == "wrd" else np.median(ref)
     assert np.max(ref - relaxed) < 0.05 * scale
+
+
+def test_wmd_bounds_hold_for_large_norms():
+    """Raw (unnormalised) vectors with norms in the hundreds: the float32 centroids' rounding must be covered."""
+    rng = np.random.default_rng(5)
+    d = 70
+    docs = [(rng.normal(size=(rng.integers(2, 12), d)) * 60 + 200 * rng.normal(size=d)).astype(np.float32)
+            for _ in range(40)]
+    index = Index(docs, measure="wmd")
+    query = (docs[3] + rng.normal(size=docs[3].shape)).astype(np.float32)
+    q, p, _, _ = index._query_parts(query, None)
+    ids = np.arange(len(index))
+    exact = index.exact(query, ids)
+    for frac in (0.3, 0.7, 0.9, 1.0, 1.2):
+        early, _ = index._relaxed(q, p, ids, frac * float(np.median(exact)))
+        assert np.all(early <= exact * (1 + 1e-12) + 1e-9)
+    ids_s, dist = index.search(query, k=5)
+    top = np.lexsort((ids, exact))[:5]
+    np.testing.assert_allclose(dist, exact[top], rtol=1e-12)

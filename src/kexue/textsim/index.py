@@ -269,7 +269,7 @@ class Index:
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         return run_dynamic(relaxed_lower_bounds, bc.codes, bc.slot_start, bc.a, bc.beta, bc.c,
                            bc.tail, self.masses, self.offsets, ids, w, rho, alpha, gamma, pk, n_query, is_wrd,
-                           self.centroids, cq_rot, sq, float(threshold), n_chunks(len(ids)))
+                           self.centroids, self.centroid_sq, cq_rot, sq, float(threshold), n_chunks(len(ids)))
 
     @staticmethod
     def _units(q):

@@ -244,12 +244,13 @@ def _finish(key, is_wrd):
 
 @njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
 def relaxed_lower_bounds(codes, slot_start, a, beta, c, tail, masses, offsets, doc_ids, w, rho,
-                         alpha, gamma, p, n_query, is_wrd, centroids, cq, centroid_sq_lb, threshold, n_chunks):
+                         alpha, gamma, p, n_query, is_wrd, centroids, centroid_sq, cq, centroid_sq_lb, threshold,
+                         n_chunks):
     """Lower bounds of the query against documents ``doc_ids``, block by block, stopping at ``threshold``.
 
     After block b: ``H = Σ_i p_i min_j c_head(i, j)`` over the leading dimensions and the tail centroid term
     ``T = ‖(c_q − c_k)_tail‖²`` (``centroid_sq_lb[k]`` ≤ ``‖c_q − c_k‖²``, ``centroids`` the rotated float32
-    centroids block-major, ``cq`` the query's), combined by :func:`_combine`. A row not yet processed in a block
+    centroids block-major with squared norms ``centroid_sq``, ``cq`` the query's), combined by :func:`_combine`. A row not yet processed in a block
     keeps its previous block's term (also a bound). Returns the bounds (a value ≥ ``threshold`` with ``work < 1`` means
     "ruled out", not the full bound) and the share of the full products computed per document (1: full bound).
     """
@@ -291,7 +292,8 @@ def relaxed_lower_bounds(codes, slot_start, a, beta, c, tail, masses, offsets, d
                     for h in range(BLOCK):
                         diff = cq[h0 + h] - centroids[b, k, h]
                         head_sq += diff * diff
-                    hu = np.sqrt(head_sq) + 1e-6  # covers the float32 centroids and the float64 sums
+                    # ≥ the exact head distance: the float32 centroids are within eps32·‖c_k‖ of the float64 ones
+                    hu = np.sqrt(head_sq) + 2.0 * _EPS32 * np.sqrt(centroid_sq[k]) + 1e-9
                     tail_sq = max(centroid_sq_lb[k] - hu * hu, 0.0)
                 side = _combine(rows_sum, tail_sq, is_wrd)
                 if b == n_blocks - 1:  # side_d from the full keys only
