@@ -150,3 +150,15 @@ def test_search_cli_saved_index(tmp_path, capsys):
     assert "either --corpus" in capsys.readouterr().err
     assert main(["search", "x", "--index", str(folder), "--save-index", str(tmp_path / "again")]) == 2
     assert "already saved" in capsys.readouterr().err
+
+
+def test_load_refuses_other_formats(tmp_path):
+    import json
+
+    Index([np.ones((2, 3))]).save(tmp_path / "ix")
+    meta_path = tmp_path / "ix" / "index.json"
+    meta = json.loads(meta_path.read_text())
+    meta["format"] = 1
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="build the index again"):
+        Index.load(tmp_path / "ix")

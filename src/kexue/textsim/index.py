@@ -29,7 +29,7 @@ from kexue._validation import as_float_array, check_choice, check_positive_int
 from kexue.ot.batch import n_chunks, run_dynamic
 from kexue.ot.masses import normalise_weights
 from kexue.textsim.problems import OT_MEASURES, wrd_masses
-from kexue.textsim.quantized_bounds import CorpusCodes, relaxed_lower_bounds
+from kexue.textsim.quantized_bounds import BLOCK, CorpusCodes, relaxed_lower_bounds
 
 _EPS32 = float(np.finfo(np.float32).eps)
 _EPS64 = float(np.finfo(np.float64).eps)
@@ -168,7 +168,8 @@ class Index:
         if self.weights is not None:
             np.save(path / "weights.npy", np.concatenate(self.weights))
         meta = {"format": _FORMAT, "measure": self.measure, "dim": self.dim, "batch_size": self.batch_size,
-                "weights": self.weights is not None, "d_pad": self.bound_codes.d_pad, "texts": getattr(self, "texts", None)}
+                "weights": self.weights is not None, "d_pad": self.bound_codes.d_pad, "block": BLOCK,
+                "texts": getattr(self, "texts", None)}
         (path / "index.json").write_text(json.dumps(meta), encoding="utf-8")
 
     @classmethod
@@ -183,8 +184,9 @@ class Index:
             meta = json.loads((path / "index.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ValueError(f"cannot read an index from {path}: {exc}; write one with Index.save") from None
-        if meta.get("format") != _FORMAT:
-            raise ValueError(f"{path} holds index format {meta.get('format')!r}; this version reads {_FORMAT}")
+        if meta.get("format") != _FORMAT or meta.get("block") != BLOCK:
+            raise ValueError(f"{path} holds index format {meta.get('format')!r} (block {meta.get('block')!r}); this "
+                             f"version reads format {_FORMAT}, block {BLOCK}: build the index again and save it")
         index = cls.__new__(cls)
         try:
             for name in _ARRAYS:

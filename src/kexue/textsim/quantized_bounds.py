@@ -249,10 +249,11 @@ def relaxed_lower_bounds(codes, slot_start, a, beta, c, tail, masses, offsets, d
     """Lower bounds of the query against documents ``doc_ids``, block by block, stopping at ``threshold``.
 
     After block b: ``H = Σ_i p_i min_j c_head(i, j)`` over the leading dimensions and the tail centroid term
-    ``T = ‖(c_q − c_k)_tail‖²`` (``centroid_sq_lb[k]`` ≤ ``‖c_q − c_k‖²``, ``centroids`` the rotated float32
-    centroids block-major with squared norms ``centroid_sq``, ``cq`` the query's), combined by :func:`_combine`. A row not yet processed in a block
-    keeps its previous block's term (also a bound). Returns the bounds (a value ≥ ``threshold`` with ``work < 1`` means
-    "ruled out", not the full bound) and the share of the full products computed per document (1: full bound).
+    ``T = ‖(c_q − c_k)_tail‖²`` (``centroid_sq_lb[k]`` ≤ ``‖c_q − c_k‖²``; ``centroids`` the rotated float32
+    centroids, block-major, with squared norms ``centroid_sq``; ``cq`` the query's), combined by
+    :func:`_combine`. A row not yet processed in a block keeps its previous block's term (also a bound).
+    Returns the bounds (a value ≥ ``threshold`` with ``work < 1`` means "ruled out", not the full bound) and the
+    share of the full products computed per document (1: full bound).
     """
     n_ids = doc_ids.shape[0]
     mq, d_pad = w.shape

@@ -53,7 +53,8 @@ class _Emitter:
         self.fma = cgutils.get_or_insert_function(mod, f3, "llvm.fma.v8f32")
         self.vmax = cgutils.get_or_insert_function(mod, f2, "llvm.maxnum.v8f32")
         self.vmin = cgutils.get_or_insert_function(mod, f2, "llvm.minnum.v8f32")
-        self.hmin = cgutils.get_or_insert_function(mod, ir.FunctionType(_F32, [_F32x8]), "llvm.vector.reduce.fmin.v8f32")
+        self.hmin = cgutils.get_or_insert_function(mod, ir.FunctionType(_F32, [_F32x8]),
+                                                   "llvm.vector.reduce.fmin.v8f32")
 
     def const(self, x):
         return ir.Constant(self.intp, x)
