@@ -58,7 +58,7 @@ def test_early_stopping_returns_the_bound_or_a_value_past_the_threshold(seed, me
     docs = [rng.normal(size=(rng.integers(1, 12), d)).astype(np.float32) for _ in range(25)]
     index = Index(docs, measure=measure)
     query = rng.normal(size=(int(rng.integers(1, 12)), d)).astype(np.float32)
-    q, p, _, _ = index._query_parts(query, None)
+    q, p, _ = index._query_parts(query, None)
     ids = np.arange(len(index))
     full, work_full = index._relaxed(q, p, ids)
     assert np.all(work_full == 1.0)
@@ -104,7 +104,7 @@ def test_every_block_stage_is_a_bound(seed, measure):
     docs[0][0] = 0.0  # a zero token
     index = Index(docs, measure=measure)
     query = rng.normal(size=(int(rng.integers(1, 11)), d)).astype(np.float32)
-    q, p, _, _ = index._query_parts(query, None)
+    q, p, _ = index._query_parts(query, None)
     ids = np.arange(len(index))
     exact = index.exact(query, ids)
     for frac in (0.05, 0.2, 0.5, 0.8, 1.0):
@@ -137,7 +137,7 @@ def test_wmd_bounds_hold_for_large_norms():
             for _ in range(40)]
     index = Index(docs, measure="wmd")
     query = (docs[3] + rng.normal(size=docs[3].shape)).astype(np.float32)
-    q, p, _, _ = index._query_parts(query, None)
+    q, p, _ = index._query_parts(query, None)
     ids = np.arange(len(index))
     exact = index.exact(query, ids)
     for frac in (0.3, 0.7, 0.9, 1.0, 1.2):

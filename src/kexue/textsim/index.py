@@ -28,7 +28,7 @@ from numba import njit, prange
 from kexue._validation import as_float_array, check_choice, check_positive_int
 from kexue.ot.batch import n_chunks, run_dynamic
 from kexue.ot.masses import normalise_weights
-from kexue.textsim.problems import OT_MEASURES, wrd_masses
+from kexue.textsim.problems import OT_MEASURES, unit_rows, wrd_masses
 from kexue.textsim.quantized_bounds import BLOCK, CorpusCodes, relaxed_lower_bounds
 
 _EPS32 = float(np.finfo(np.float32).eps)
@@ -168,7 +168,7 @@ class Index:
         if self.weights is not None:
             np.save(path / "weights.npy", np.concatenate(self.weights))
         meta = {"format": _FORMAT, "measure": self.measure, "dim": self.dim, "batch_size": self.batch_size,
-                "weights": self.weights is not None, "d_pad": self.bound_codes.d_pad, "block": BLOCK,
+                "weights": self.weights is not None, "block": BLOCK,
                 "texts": getattr(self, "texts", None)}
         (path / "index.json").write_text(json.dumps(meta), encoding="utf-8")
 
@@ -197,7 +197,7 @@ class Index:
         except (OSError, ValueError) as exc:
             raise ValueError(f"index folder {path} is incomplete or damaged: {exc}") from None
         n_tokens = int(index.offsets[-1])
-        index.bound_codes = CorpusCodes(d_pad=int(meta["d_pad"]), **codes)
+        index.bound_codes = CorpusCodes(**codes)
         if (index.vectors.shape != (n_tokens, meta["dim"]) or index.centroids.shape[1] != len(index.lengths)
                 or len(index.bound_codes.slot_start) != len(index.lengths) + 1
                 or index.bound_codes.codes.size != index.bound_codes.slot_start[-1] * index.bound_codes.d_pad):
@@ -233,13 +233,15 @@ class Index:
         if q.shape[1] != self.dim:
             raise ValueError(f"query vectors have dimension {q.shape[1]}, the index has {self.dim}; "
                              "embed the query with the corpus's embedder")
-        nq = np.linalg.norm(q, axis=1)
         if self.measure == "wrd":
-            p = wrd_masses(nq, query_weights, "query_weights")
-            uq = q / np.where(nq > 0, nq, 1.0)[:, None]
-            return q, p, uq, p @ uq
-        p = normalise_weights(query_weights, q.shape[0], "query_weights")
-        return q, p, None, p @ q
+            p = wrd_masses(np.linalg.norm(q, axis=1), query_weights, "query_weights")
+        else:
+            p = normalise_weights(query_weights, q.shape[0], "query_weights")
+        return q, p, self._query_centroid(q, p)
+
+    def _query_centroid(self, q, p):
+        """``Σ_i p_i u_i`` (unit vectors, WRD) or ``Σ_i p_i q_i`` (WMD): the point the centroid bound compares."""
+        return p @ (unit_rows(q)[1] if self.measure == "wrd" else q)
 
     def _centroids(self, cq):
         """Centroid lower bounds, centroid cosines, lower bounds on ``‖c_k − c_q‖²`` and the rotated ``c_q``.
@@ -264,7 +266,7 @@ class Index:
         bc = self.bound_codes
         is_wrd = self.measure == "wrd"
         if centroid_parts is None:
-            _, _, sq, cq_rot = self._centroids(p @ self._units(q) if is_wrd else p @ q)
+            _, _, sq, cq_rot = self._centroids(self._query_centroid(q, p))
         else:
             sq, cq_rot = centroid_parts
         w, rho, alpha, gamma, pk, n_query = bc.query(np.asarray(q, np.float64), p, is_wrd)
@@ -273,14 +275,9 @@ class Index:
                            bc.tail, self.masses, self.offsets, ids, w, rho, alpha, gamma, pk, n_query, is_wrd,
                            self.centroids, self.centroid_sq, cq_rot, sq, float(threshold), n_chunks(len(ids)))
 
-    @staticmethod
-    def _units(q):
-        nq = np.linalg.norm(q, axis=1)
-        return q / np.where(nq > 0, nq, 1.0)[:, None]
-
     def bounds(self, query, query_weights=None) -> tuple[np.ndarray, np.ndarray]:
         """Centroid and relaxed lower bounds of the query against every document (both ≤ exact)."""
-        q, p, _, cq = self._query_parts(query, query_weights)
+        q, p, cq = self._query_parts(query, query_weights)
         centroid, _, sq, cq_rot = self._centroids(cq)
         relaxed, _ = self._relaxed(q, p, np.arange(len(self)), centroid_parts=(sq, cq_rot))
         return centroid, relaxed
@@ -311,7 +308,7 @@ class Index:
         """
         t0 = time.perf_counter()
         k = min(check_positive_int(k, "k"), len(self))
-        q, p, _, cq = self._query_parts(query_vectors, query_weights)
+        q, p, cq = self._query_parts(query_vectors, query_weights)
         n = len(self)
         centroid, cos, sq, cq_rot = self._centroids(cq)
         bound = centroid.copy()

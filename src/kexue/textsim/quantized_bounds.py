@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from kexue.textsim.problems import unit_rows
 from kexue.textsim.simd_kernels import BIG as _BIG, ROWS, block_rows
 
 _EPS32 = float(np.finfo(np.float32).eps)
@@ -110,13 +111,17 @@ class CorpusCodes:
     beta: np.ndarray  # (n_blocks, n_slots) float32
     c: np.ndarray  # (n_slots,) float32
     tail: np.ndarray  # (n_slots,) float32
-    d_pad: int
 
     FIELDS = ("rotation", "codes", "slot_start", "a", "beta", "c", "tail")
 
     @property
     def nbytes(self) -> int:
         return int(sum(getattr(self, f).nbytes for f in self.FIELDS))
+
+    @property
+    def d_pad(self) -> int:
+        """The dimension rounded up to whole blocks (the codes' padded width)."""
+        return -(-self.rotation.shape[0] // BLOCK) * BLOCK
 
     @property
     def n_blocks(self) -> int:
@@ -128,8 +133,7 @@ class CorpusCodes:
         n_tok, d = vectors.shape
         d_pad = -(-d // BLOCK) * BLOCK
         n_blocks = d_pad // BLOCK
-        safe = np.where(norms > 0, norms, 1.0)
-        units = vectors.astype(np.float64) / safe[:, None]
+        units = vectors.astype(np.float64) / np.where(norms > 0, norms, 1.0)[:, None]  # norms given: not recomputed
         if rotation is None:
             rotation = principal_rotation(units)
         rotated = np.zeros((n_tok, d_pad))
@@ -160,8 +164,7 @@ class CorpusCodes:
         tail[slot_of] = _up32(delta * residual * (1.0 + 1e-12))
         flat = np.zeros(n_slots * d_pad, np.int8)
         _scatter_blocked(codes, offsets, slot_start, d_pad, flat)
-        return cls(rotation=rotation, codes=flat, slot_start=slot_start, a=a, beta=beta, c=c, tail=tail,
-                   d_pad=d_pad)
+        return cls(rotation=rotation, codes=flat, slot_start=slot_start, a=a, beta=beta, c=c, tail=tail)
 
     def rotate(self, rows: np.ndarray) -> np.ndarray:
         """``rows @ R.T`` padded with zero columns to ``d_pad`` (float64)."""
@@ -173,15 +176,15 @@ class CorpusCodes:
     def query(self, q: np.ndarray, p: np.ndarray, is_wrd: bool):
         """Query-side arrays: rotated unit rows (heaviest first, padded to ``ROWS`` rows), α and ρ per row and
         block, γ and the masses; zero-mass rows are dropped. Returns them and the number of real rows."""
-        nq = np.linalg.norm(q, axis=1)
         keep = np.nonzero(p > 0)[0]
         # heaviest first, so that the partial sum reaches the threshold soonest; the order never changes the bound
         keep = keep[np.argsort(-p[keep], kind="stable")]
+        nq, units = unit_rows(q[keep])
         n_query = len(keep)
         rows = -(-n_query // ROWS) * ROWS
         n_blocks = self.n_blocks
         w = np.zeros((rows, self.d_pad))
-        w[:n_query] = self.rotate(q[keep] / np.where(nq[keep] > 0, nq[keep], 1.0)[:, None])
+        w[:n_query] = self.rotate(units)
         block_sq = (w ** 2).reshape(rows, n_blocks, BLOCK).sum(2)
         w32 = w.astype(np.float32)  # its rounding (≤ eps32/2 per entry) is inside dot_slack
         alpha = np.full((rows, n_blocks), BIG, np.float32)  # padding rows: keys never win a minimum
@@ -194,8 +197,8 @@ class CorpusCodes:
             alpha[:n_query] = _down32(0.5 * head_sq[:n_query] * (1.0 - _ROUNDING) - _ROUNDING)
             gamma[:n_query] = 1.0
         else:
-            alpha[:n_query] = _down32(nq[keep, None] ** 2 * head_sq[:n_query] * (1.0 - _ROUNDING))
-            gamma[:n_query] = 2.0 * nq[keep]
+            alpha[:n_query] = _down32(nq[:, None] ** 2 * head_sq[:n_query] * (1.0 - _ROUNDING))
+            gamma[:n_query] = 2.0 * nq
         return w32, _up32(rho * (1.0 + 1e-12)), alpha, gamma, pk, n_query
 
 
