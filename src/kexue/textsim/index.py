@@ -33,7 +33,7 @@ from kexue.textsim.quantized_bounds import BLOCK, CorpusCodes, relaxed_lower_bou
 
 _EPS32 = float(np.finfo(np.float32).eps)
 _EPS64 = float(np.finfo(np.float64).eps)
-_FORMAT = 2
+_FORMAT = 3
 _ARRAYS = ("vectors", "norms", "masses", "centroids", "centroid_sq", "lengths", "offsets")
 
 
@@ -269,10 +269,10 @@ class Index:
             _, _, sq, cq_rot = self._centroids(self._query_centroid(q, p))
         else:
             sq, cq_rot = centroid_parts
-        w, rho, alpha, gamma, pk, n_query = bc.query(np.asarray(q, np.float64), p, is_wrd)
+        qc, row_consts, pk, n_query = bc.query(np.asarray(q, np.float64), p, is_wrd)
         ids = np.ascontiguousarray(ids, dtype=np.int64)
-        return run_dynamic(relaxed_lower_bounds, bc.codes, bc.slot_start, bc.a, bc.beta, bc.c,
-                           bc.tail, self.masses, self.offsets, ids, w, rho, alpha, gamma, pk, n_query, is_wrd,
+        return run_dynamic(relaxed_lower_bounds, bc.codes, bc.slot_start, bc.slot_consts, bc.block_consts, self.masses,
+                           self.offsets, ids, qc, row_consts, pk, n_query, is_wrd,
                            self.centroids, self.centroid_sq, cq_rot, sq, float(threshold), n_chunks(len(ids)))
 
     def bounds(self, query, query_weights=None) -> tuple[np.ndarray, np.ndarray]:

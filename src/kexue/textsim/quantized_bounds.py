@@ -21,15 +21,20 @@ corpus-token product; this module gets most documents ruled out after a fraction
    by Minkowski's inequality ``WMD ≥ √((Σ_i p_i min_j ‖h(q_i) − h(x_j)‖)² + ‖t(c_q) − t(c_k)‖²)``. At ``e = 0``
    this is the centroid bound, at ``e = d`` the relaxed bound; the head grows one block of ``BLOCK``
    coordinates at a time, and a row not yet processed in a block keeps its previous block's term.
-3. **int8 codes, certified.** ``R u_j = s_j k_j + e_j`` with ``k_j ∈ {−127, …, 127}^d`` and ``‖e_j‖`` kept, so
-   ``h(w)·h(u_j) ≤ s_j (w·k_j)_head + ‖h(w)‖ ‖e_j‖ + slack`` for a rotated unit query ``w``; per-token
-   quantities are rounded the safe way and the float32 arithmetic is covered by explicit slack (``dot_slack``,
-   ``_ROUNDING``), so every value is a bound, not an estimate.
+3. **int8 codes on both sides, certified.** Corpus: ``R u_j = s_j k_j + e_j`` with ``k_j ∈ {−127, …, 127}^d``
+   and the head norms ``‖h(e_j)‖`` kept. Query: ``w = σ q̂ + f`` per block, ``q̂ ∈ {−64, …, 64}`` (the range
+   that keeps ``vpmaddubsw`` exact), and the head norms ``φ = ‖h(f)‖`` kept. Then
+
+       h(w)·h(u_j) ≤ s_j Σ_b σ_b (q̂_b·k_jb) + ‖h(w)‖ ‖h(e_j)‖ + ‖h(f)‖ s_j‖k_j‖ + slack
+
+   (Cauchy–Schwarz on each rounding), the integer sums are exact, per-token quantities are rounded the safe way
+   and the float32 arithmetic is covered by explicit slack (``dot_slack``, ``_ROUNDING``), so every value is a
+   bound, not an estimate.
 4. **Early stopping.** The bound only grows with rows and blocks, so a document stops as soon as it reaches the
    threshold (the current k-th distance), after any group of query rows (heaviest first) in any block.
 
 Layout: documents are padded to multiples of 8 tokens ("slots") and their codes stored block-major — block
-``b`` of every document forms one contiguous stream, dimension-major within a document — so a document
+``b`` of every document forms one contiguous stream, in groups of four dimensions within a document — so a document
 stopped early reads only its first blocks, sequentially. The inner loop is explicit vector code
 (:mod:`kexue.textsim.simd_kernels`).
 """
@@ -42,7 +47,7 @@ import numpy as np
 from numba import njit, prange
 
 from kexue.textsim.problems import unit_rows
-from kexue.textsim.simd_kernels import BIG as _BIG, ROWS, block_rows
+from kexue.textsim.simd_kernels import BIG as _BIG, OFFSET, QMAX, BLOCK_FIELDS, ROW_FIELDS, ROWS, SLOT_FIELDS, block_rows
 
 _EPS32 = float(np.finfo(np.float32).eps)
 _U32 = _EPS32 / 2  # unit roundoff of float32
@@ -96,23 +101,22 @@ def quantize_unit_rows(units: np.ndarray):
 class CorpusCodes:
     """The corpus side of the bound, in the layout the kernel reads.
 
-    Document ``k`` has ``n8_k`` padded token slots starting at ``slot_start[k]``; its block ``b`` of codes is
-    the ``BLOCK × n8_k`` int8 matrix (dimension-major) at ``codes[b·n_slots·BLOCK + slot_start[k]·BLOCK:]``.
-    Per slot (float32), with δ = 1 (WRD) or ‖x‖ (WMD) and κ = ½ (WRD) or 1 (WMD): ``a`` = δ s,
-    ``beta[b]`` = κ δ² ‖head_b(R u)‖² rounded down (``BIG`` for padding and zero-mass tokens), ``c`` = δ·slack and
-    ``tail`` = δ ‖e‖, so that the head cost after block b is at least
-    ``α_i + β_j − γ_i (a_j P_ij + ‖head_b(w_i)‖ tail_j + c_j)`` (see :mod:`kexue.textsim.simd_kernels`).
+    Document ``k`` has ``n8_k`` padded token slots starting at ``slot_start[k]``; its block ``b`` of codes
+    (bytes ``k + 128``, four dimensions per token at a time) starts at ``codes[b·n_slots·BLOCK +
+    slot_start[k]·BLOCK]``. Per slot (float32), with δ = 1 (WRD) or ‖x‖ (WMD) and κ = ½ (WRD) or 1 (WMD):
+    ``a`` = δ s, ``c`` = δ·slack, ``kn`` = δ s ‖k‖, and per block ``beta`` = κ δ² ‖head_b(R u)‖² rounded down
+    (``BIG`` for padding and zero-mass tokens) and ``tail`` = δ ‖head_b(e)‖, so that the head cost after block b
+    is at least ``α_i + β_j − γ_i (a_j P_ij + ρ_i tail_j + φ_i kn_j + c_j)`` (see
+    :mod:`kexue.textsim.simd_kernels`).
     """
 
     rotation: np.ndarray  # (d, d) float64
     codes: np.ndarray  # int8, flat, block-major (see the class docstring)
     slot_start: np.ndarray  # (n_docs + 1,) int64
-    a: np.ndarray  # (n_slots,) float32
-    beta: np.ndarray  # (n_blocks, n_slots) float32
-    c: np.ndarray  # (n_slots,) float32
-    tail: np.ndarray  # (n_slots,) float32
+    slot_consts: np.ndarray  # (n_slots / 8, 3, 8) float32: a, c, kn of each group of 8 slots
+    block_consts: np.ndarray  # (n_blocks, n_slots / 8, 2, 8) float32: β and τ after each block
 
-    FIELDS = ("rotation", "codes", "slot_start", "a", "beta", "c", "tail")
+    FIELDS = ("rotation", "codes", "slot_start", "slot_consts", "block_consts")
 
     @property
     def nbytes(self) -> int:
@@ -138,9 +142,11 @@ class CorpusCodes:
             rotation = principal_rotation(units)
         rotated = np.zeros((n_tok, d_pad))
         rotated[:, :d] = units @ rotation.T
-        codes, scales, residual = quantize_unit_rows(rotated)
-        # R is orthogonal and R u, R v are computed only to ~1e-13 in float64: 1e-10 covers both, generously
-        residual = residual + 1e-10 * (norms > 0)
+        codes, scales, _ = quantize_unit_rows(rotated)
+        # ‖h_b(e)‖, the residual of the head after each block (the bound pairs it with ‖h_b(w)‖); R is orthogonal
+        # and R u, R v are computed only to ~1e-13 in float64: 1e-10 covers both, generously
+        err = (rotated - scales[:, None] * codes).reshape(n_tok, n_blocks, BLOCK)
+        residual = np.sqrt(np.cumsum((err ** 2).sum(2), axis=1)) * (1.0 + 1e-12) + 1e-15 + 1e-10 * (norms > 0)[:, None]
         lengths = np.diff(offsets)
         n8 = -(-lengths // LANES) * LANES
         slot_start = np.concatenate([[0], np.cumsum(n8)]).astype(np.int64)
@@ -157,14 +163,20 @@ class CorpusCodes:
         a = np.zeros(n_slots, np.float32)
         beta = np.full((n_blocks, n_slots), BIG, np.float32)
         c = np.zeros(n_slots, np.float32)
-        tail = np.zeros(n_slots, np.float32)
+        tail = np.zeros((n_blocks, n_slots), np.float32)
         a[slot_of] = delta * scales
         beta[:, slot_of[live]] = _down32(kappa * (delta[live] ** 2) * head_sq[live].T * (1.0 - _ROUNDING))
         c[slot_of] = _up32(delta * slack + 1e-12)
-        tail[slot_of] = _up32(delta * residual * (1.0 + 1e-12))
-        flat = np.zeros(n_slots * d_pad, np.int8)
+        tail[:, slot_of] = _up32(delta[:, None] * residual * (1.0 + 1e-12)).T
+        kn = np.zeros(n_slots, np.float32)  # δ s ‖k‖: multiplies the query's rounding φ
+        kn[slot_of] = _up32(delta * scales * np.linalg.norm(codes.astype(np.float64), axis=1) * (1.0 + 1e-12))
+        fields = {"a": a, "c": c, "kn": kn, "beta": beta, "tail": tail}
+        slot_consts = np.stack([fields[f].reshape(-1, LANES) for f in SLOT_FIELDS], axis=1)
+        block_consts = np.stack([fields[f].reshape(n_blocks, -1, LANES) for f in BLOCK_FIELDS], axis=2)
+        flat = np.full(n_slots * d_pad, OFFSET, np.uint8)  # padding: code 0
         _scatter_blocked(codes, offsets, slot_start, d_pad, flat)
-        return cls(rotation=rotation, codes=flat, slot_start=slot_start, a=a, beta=beta, c=c, tail=tail)
+        return cls(rotation=rotation, codes=flat, slot_start=slot_start, slot_consts=slot_consts,
+                   block_consts=block_consts)
 
     def rotate(self, rows: np.ndarray) -> np.ndarray:
         """``rows @ R.T`` padded with zero columns to ``d_pad`` (float64)."""
@@ -174,8 +186,10 @@ class CorpusCodes:
         return out
 
     def query(self, q: np.ndarray, p: np.ndarray, is_wrd: bool):
-        """Query-side arrays: rotated unit rows (heaviest first, padded to ``ROWS`` rows), α and ρ per row and
-        block, γ and the masses; zero-mass rows are dropped. Returns them and the number of real rows."""
+        """Query-side arrays: rotated unit rows (heaviest first, padded to ``ROWS`` rows) as int8 codes with one
+        float32 scale per row and block (``w = σ q̂ + f``, ``|q̂| ≤ QMAX``), the kernel's offset correction, ρ, φ
+        (head norms of ``w`` and of the rounding ``f``), α, γ and the masses; zero-mass rows are dropped.
+        Returns them and the number of real rows."""
         keep = np.nonzero(p > 0)[0]
         # heaviest first, so that the partial sum reaches the threshold soonest; the order never changes the bound
         keep = keep[np.argsort(-p[keep], kind="stable")]
@@ -185,8 +199,15 @@ class CorpusCodes:
         n_blocks = self.n_blocks
         w = np.zeros((rows, self.d_pad))
         w[:n_query] = self.rotate(units)
+        wb = w.reshape(rows, n_blocks, BLOCK)
+        sigma = (np.abs(wb).max(axis=2) / QMAX).astype(np.float32)
+        s64 = sigma.astype(np.float64)[:, :, None]
+        qc = np.clip(np.rint(wb / np.where(s64 > 0, s64, 1.0)), -QMAX, QMAX)
+        f_sq = ((wb - s64 * qc) ** 2).sum(axis=2)  # the rounding, measured against float64 w
+        phi = _up32(np.sqrt(np.cumsum(f_sq, axis=1)) * (1.0 + 1e-12) + 1e-15)
+        qoff = (OFFSET * qc.sum(axis=2)).astype(np.int32)
+        qc = qc.astype(np.int8).reshape(rows, self.d_pad)
         block_sq = (w ** 2).reshape(rows, n_blocks, BLOCK).sum(2)
-        w32 = w.astype(np.float32)  # its rounding (≤ eps32/2 per entry) is inside dot_slack
         alpha = np.full((rows, n_blocks), BIG, np.float32)  # padding rows: keys never win a minimum
         gamma = np.zeros(rows, np.float32)
         pk = np.zeros(rows)
@@ -199,7 +220,15 @@ class CorpusCodes:
         else:
             alpha[:n_query] = _down32(nq[:, None] ** 2 * head_sq[:n_query] * (1.0 - _ROUNDING))
             gamma[:n_query] = 2.0 * nq
-        return w32, _up32(rho * (1.0 + 1e-12)), alpha, gamma, pk, n_query
+        fields = {"sigma": sigma, "phi": phi, "rho": _up32(rho * (1.0 + 1e-12)), "alpha": alpha,
+                  "neg_gamma": np.repeat(-gamma[:, None], n_blocks, axis=1)}
+        row_consts = np.zeros((n_blocks, rows, 8), np.float32)
+        for f, name in enumerate(ROW_FIELDS):
+            if name == "qoff":  # an int32, stored bit for bit
+                row_consts.view(np.int32)[:, :, f] = qoff.T
+            else:
+                row_consts[:, :, f] = fields[name].T
+        return qc, row_consts, pk, n_query
 
 
 @njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
@@ -218,9 +247,9 @@ def _rotate(rows, rotation):
 
 @njit(cache=True, parallel=True)
 def _scatter_blocked(codes, offsets, slot_start, d_pad, out):
-    """Block b of document k (``BLOCK × n8_k``, dimension-major) at ``b·n_slots·BLOCK + slot_start[k]·BLOCK``:
-    one block of all documents is one contiguous stream, so documents stopped early read only their first
-    blocks, sequentially."""
+    """Block b of document k (``BLOCK × n8_k`` bytes ``k + 128``) at ``b·n_slots·BLOCK + slot_start[k]·BLOCK``,
+    in groups of four dimensions (group g: four bytes per token, token after token): one block of all documents
+    is one contiguous stream, so documents stopped early read only their first blocks, sequentially."""
     n_slots = slot_start[-1]
     for k in prange(offsets.shape[0] - 1):
         n8 = slot_start[k + 1] - slot_start[k]
@@ -228,7 +257,8 @@ def _scatter_blocked(codes, offsets, slot_start, d_pad, out):
             row = offsets[k] + j
             for h in range(d_pad):
                 b = h // BLOCK
-                out[b * n_slots * BLOCK + slot_start[k] * BLOCK + (h - b * BLOCK) * n8 + j] = codes[row, h]
+                g = (h - b * BLOCK) // 4
+                out[b * n_slots * BLOCK + slot_start[k] * BLOCK + g * 4 * n8 + 4 * j + h % 4] = codes[row, h] + 128
 
 
 @njit(cache=True, inline="always")
@@ -246,9 +276,8 @@ def _finish(key, is_wrd):
 
 
 @njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
-def relaxed_lower_bounds(codes, slot_start, a, beta, c, tail, masses, offsets, doc_ids, w, rho,
-                         alpha, gamma, p, n_query, is_wrd, centroids, centroid_sq, cq, centroid_sq_lb, threshold,
-                         n_chunks):
+def relaxed_lower_bounds(codes, slot_start, slot_consts, block_consts, masses, offsets, doc_ids, qc, row_consts, p,
+                         n_query, is_wrd, centroids, centroid_sq, cq, centroid_sq_lb, threshold, n_chunks):
     """Lower bounds of the query against documents ``doc_ids``, block by block, stopping at ``threshold``.
 
     After block b: ``H = Σ_i p_i min_j c_head(i, j)`` over the leading dimensions and the tail centroid term
@@ -259,8 +288,8 @@ def relaxed_lower_bounds(codes, slot_start, a, beta, c, tail, masses, offsets, d
     share of the full products computed per document (1: full bound).
     """
     n_ids = doc_ids.shape[0]
-    mq, d_pad = w.shape
-    n_blocks = beta.shape[0]
+    mq, d_pad = qc.shape
+    n_blocks = block_consts.shape[0]
     n_slots = slot_start[-1]
     out = np.empty(n_ids)
     work = np.empty(n_ids)
@@ -290,7 +319,7 @@ def relaxed_lower_bounds(codes, slot_start, a, beta, c, tail, masses, offsets, d
             for b in range(n_blocks):
                 h0 = b * BLOCK
                 h1 = h0 + BLOCK
-                base = b * n_slots * BLOCK + s0 * BLOCK - h0 * n8  # so that row h is at base + h·n8
+                base = b * n_slots * BLOCK + s0 * BLOCK
                 tail_sq = 0.0  # lower bound on ‖(c_q − c_k)_tail‖² (0 after the last block)
                 if b < n_blocks - 1:
                     for h in range(BLOCK):
@@ -304,8 +333,8 @@ def relaxed_lower_bounds(codes, slot_start, a, beta, c, tail, masses, offsets, d
                     for j in range(n8):
                         best_d[j] = BIG
                 for i0 in range(0, mq, ROWS):
-                    rows_sum += block_rows(codes, base, n8, h0, h1, w, i0, P, s0, a, beta, c, tail, b, rho, alpha,
-                                           gamma, best_d, p, m_row, not is_wrd)
+                    rows_sum += block_rows(codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts, b,
+                                           row_consts, best_d, b == n_blocks - 1, p, m_row, not is_wrd)
                     side = _combine(rows_sum, tail_sq, is_wrd)
                     last = min(i0 + ROWS, n_query)
                     cells += (last - i0) * BLOCK
@@ -319,7 +348,7 @@ def relaxed_lower_bounds(codes, slot_start, a, beta, c, tail, masses, offsets, d
                     side_d = 0.0
                     for j in range(offsets[k + 1] - offsets[k]):
                         if masses[offsets[k] + j] > 0.0:
-                            side_d += masses[offsets[k] + j] * _finish(best_d[j], is_wrd)
+                            side_d += masses[offsets[k] + j] * _finish(max(best_d[j], 0.0), is_wrd)
                     value = max(rows_sum, side_d)
                 elif side >= threshold:
                     value = side
