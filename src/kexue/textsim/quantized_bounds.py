@@ -307,11 +307,7 @@ def relaxed_lower_bounds(codes, slot_start, slot_consts, block_consts, masses, o
             k = doc_ids[t]
             s0 = slot_start[k]
             n8 = slot_start[k + 1] - s0
-            for i in range(mq):
-                m_row[i] = 0.0
-                for j in range(n8):
-                    P[i, j] = 0.0
-            cells = 0
+            cells = 0  # P and m_row need no clearing: block 0 writes them without reading
             rows_sum = 0.0  # Σ_i p_i m_row[i]
             head_sq = 0.0
             value = 0.0
@@ -334,7 +330,7 @@ def relaxed_lower_bounds(codes, slot_start, slot_consts, block_consts, masses, o
                         best_d[j] = BIG
                 for i0 in range(0, mq, ROWS):
                     rows_sum += block_rows(codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts, b,
-                                           row_consts, best_d, b == n_blocks - 1, p, m_row, not is_wrd)
+                                           row_consts, best_d, b == n_blocks - 1, p, m_row, not is_wrd, b == 0)
                     side = _combine(rows_sum, tail_sq, is_wrd)
                     last = min(i0 + ROWS, n_query)
                     cells += (last - i0) * BLOCK

@@ -1,7 +1,7 @@
 """The relaxed bound's inner kernel, written as LLVM vector code: one dimension block for four query rows.
 
 ``block_rows(codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts, b, row_consts, best_d, with_cols,
-p, m_row, take_sqrt)`` takes one document (``n8`` token slots from slot ``s0``, a multiple of 8; its block of codes
+p, m_row, take_sqrt, first)`` takes one document (``n8`` token slots from slot ``s0``, a multiple of 8; its block of codes
 at ``codes[base:]`` as unsigned bytes ``k + 128``, in groups of four dimensions: group ``g`` holds, for token
 ``j``, the four bytes ``codes[base + 4·n8·g + 4j : … + 4]``), the four query rows ``i0 … i0+3`` (int8 codes
 ``qc`` with ``|q̂| ≤ 64``) and the rotated dimensions ``h0 ≤ h < h1`` of block ``b``, and
@@ -14,6 +14,9 @@ at ``codes[base:]`` as unsigned bytes ``k + 128``, in groups of four dimensions:
 
 3. lowers ``best_d[j]`` to ``min_i key_ij`` (if ``with_cols``), raises ``m_row[i]`` to ``min_j key_ij`` (its
    square root if ``take_sqrt``; the larger of two bounds is a bound) and returns ``Σ_i p_i`` times the rise.
+
+With ``first`` (block 0) the previous ``P`` and ``m_row`` are taken as 0 without being read, so a document
+needs no clearing.
 
 Per 8-slot group ``s``, ``slot_consts[s]`` holds the rows ``a, c, kn`` and ``block_consts[b, s]`` the rows
 ``β, τ`` of block ``b`` (8 lanes each); per block and query row, ``row_consts[b, i]`` holds ``σ, φ, ρ, α, −γ``
@@ -62,7 +65,7 @@ def _splat(b, x, vty=_F32x8):
 
 class _Emitter:
     NAMES = ("codes", "base", "n8", "h0", "h1", "qc", "i0", "P", "s0", "slot_consts", "block_consts", "b", "row_consts",
-             "best_d", "with_cols", "p", "m_row", "take_sqrt")
+             "best_d", "with_cols", "p", "m_row", "take_sqrt", "first")
 
     def __init__(self, context, builder, sig, args):
         self.context, self.builder = context, builder
@@ -141,8 +144,8 @@ class _Emitter:
             col_min = None
             for r in range(ROWS):
                 pp = self.at(self.prow[r], col)
-                pv = b.call(self.fma, [_splat(b, rc[r]["sigma"]), b.sitofp(b.load(acc[r][k]), _F32x8),
-                                       b.load(pp, align=4)])
+                old = b.select(v["first"], ir.Constant(_F32x8, None), b.load(pp, align=4))
+                pv = b.call(self.fma, [_splat(b, rc[r]["sigma"]), b.sitofp(b.load(acc[r][k]), _F32x8), old])
                 b.store(pv, pp, align=4)
                 t = b.call(self.fma, [_splat(b, rc[r]["phi"]), knv, cv])
                 t = b.call(self.fma, [av, pv, b.call(self.fma, [_splat(b, rc[r]["rho"]), tv, t])])
@@ -191,7 +194,7 @@ class _Emitter:
             key = b.fadd(b.fpext(self.rc[r]["alpha"], f64), b.fpext(self.hmin(b.load(row_best[r])), f64))
             key = b.select(v["take_sqrt"], b.call(sqrt, [key]), key)
             mp = self.ptr("m_row", [rows[r]])
-            old = b.load(mp)
+            old = b.select(v["first"], ir.Constant(f64, 0.0), b.load(mp))
             new = b.select(b.fcmp_ordered(">", key, old), key, old)
             b.store(new, mp)
             delta = b.fadd(delta, b.fmul(b.load(self.ptr("p", [rows[r]])), b.fsub(new, old)))
@@ -200,10 +203,10 @@ class _Emitter:
 
 @intrinsic
 def block_rows(typingctx, codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts, b, row_consts, best_d,
-               with_cols, p, m_row, take_sqrt):
+               with_cols, p, m_row, take_sqrt, first):
     """See the module docstring."""
     sig = types.float64(codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts, b, row_consts, best_d,
-                        with_cols, p, m_row, take_sqrt)
+                        with_cols, p, m_row, take_sqrt, first)
 
     def codegen(context, builder, signature, args):
         return _Emitter(context, builder, signature, args).emit()
