@@ -267,6 +267,22 @@ class _Seqs:
         self.w = w
 
 
+    @classmethod
+    def packed(cls, flat: np.ndarray, offsets: np.ndarray, weights: np.ndarray | None, name: str) -> "_Seqs":
+        """Sequences ``flat[offsets[k]:offsets[k + 1]]`` of one C-contiguous float array, described without any
+        per-sequence Python work (for an index that solves against its corpus again and again)."""
+        self = cls.__new__(cls)
+        self.d = flat.shape[1]
+        self.dtype = flat.dtype.type
+        self.arrays = [flat]
+        self.len = np.diff(offsets).astype(np.int64)
+        self.w0 = np.ascontiguousarray(offsets[:-1], dtype=np.int64)
+        self.addr = (np.uint64(flat.ctypes.data)
+                     + self.w0.astype(np.uint64) * np.uint64(flat.shape[1] * flat.itemsize))
+        self.w = np.ones(len(flat)) if weights is None else np.asarray(weights, np.float64)
+        self.name = name
+        return self
+
     def _use(self, arrs, dtype) -> None:
         self.dtype = dtype
         self.arrays = [x if x.dtype == dtype and x.flags.c_contiguous else np.ascontiguousarray(x, dtype=dtype)
@@ -299,6 +315,16 @@ def _run(sx: _Seqs, sy: _Seqs, ix, iy, measure: str, metric: str, max_iter: int)
 
 _EMPTY_MSG = ("has only zero-norm vectors (or zero weights), so WRD is undefined; "
               "drop all-zero inputs before comparing")
+
+
+def one_against_many(x, x_weights, docs: _Seqs, ids: np.ndarray, measure: str, metric: str = "euclidean",
+                     max_iter: int = MAX_ITER) -> np.ndarray:
+    """Distances from the one sequence ``x`` to ``docs`` number ``ids`` (see :meth:`_Seqs.packed`), one batch."""
+    sx = _Seqs([x], None if x_weights is None else [x_weights], "query", "query_weights", d=docs.d)
+    if sx.dtype != docs.dtype:
+        raise TypeError(f"query dtype {np.dtype(sx.dtype)} differs from the documents' {np.dtype(docs.dtype)}")
+    ids = np.ascontiguousarray(ids, dtype=np.int64)
+    return _run(sx, docs, np.zeros(len(ids), np.int64), ids, measure, metric, max_iter)
 
 
 def _aligned(xs, ys, x_weights, y_weights, measure, metric, max_iter):

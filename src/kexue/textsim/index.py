@@ -132,6 +132,12 @@ class Index:
         self.centroids = np.ascontiguousarray(rotated.reshape(len(arrays), n_blocks, -1).transpose(1, 0, 2))
         self.last_stats: SearchStats | None = None
 
+    def __getstate__(self):
+        # the packed view holds raw data addresses, valid only in this process (Dask ships indexes by pickle)
+        state = self.__dict__.copy()
+        state.pop("_packed", None)
+        return state
+
     def __len__(self) -> int:
         return len(self.lengths)
 
@@ -252,13 +258,9 @@ class Index:
         """
         qq = float(cq @ cq)
         cq_rot = self.bound_codes.rotate(cq)[0]
-        norms = np.sqrt(self.centroid_sq * qq)
-        dots = _matvec32(self.centroids, cq_rot.astype(np.float32))
-        scale = self.centroid_sq + qq
-        d = self.bound_codes.d_pad
-        sq = np.maximum(scale - 2.0 * (dots + ((d + 2) * _EPS32 + 1e-12) * norms) - 4 * d * _EPS64 * scale, 0.0)
-        bound = 0.5 * sq if self.measure == "wrd" else np.sqrt(sq)
-        return bound, dots / np.maximum(norms, 1e-300), sq, cq_rot
+        bound, cos, sq = _centroid_terms(self.centroids, cq_rot.astype(np.float32), self.centroid_sq, qq,
+                                         self.measure == "wrd")
+        return bound, cos, sq, cq_rot
 
     def _relaxed(self, q, p, ids, threshold=np.inf, centroid_parts=None):
         """Relaxed bounds of documents ``ids`` (early-stopped at ``threshold``) and the share of products computed
@@ -286,12 +288,19 @@ class Index:
     def exact(self, query, ids, query_weights=None) -> np.ndarray:
         """Exact distances from the query to documents ``ids`` (the values of ``wrd``/``wmd``), solved as one
         parallel batch."""
-        from kexue.textsim.batch import wmd_batch, wrd_batch
+        from kexue.textsim.batch import _Seqs, one_against_many, wmd_batch, wrd_batch
 
         ids = np.asarray(ids, dtype=np.int64)
         if ids.size == 0:
             return np.zeros(0)
         q = np.asarray(query)
+        if q.dtype == np.float32 and self.vectors.flags.c_contiguous:
+            # float32 queries read the corpus in place: no per-document Python work
+            if getattr(self, "_packed", None) is None:
+                flat_w = None if self.weights is None else np.concatenate(self.weights)
+                self._packed = _Seqs.packed(self.vectors, self.offsets, flat_w, "documents")
+            return one_against_many(q, query_weights, self._packed, ids, self.measure)
+        # other dtypes: the batch reads both sides in float64, as wrd/wmd do
         xw = None if query_weights is None else [np.asarray(query_weights, np.float64)] * len(ids)
         yw = None if self.weights is None else [self.weights[i] for i in ids]
         solve = wrd_batch if self.measure == "wrd" else wmd_batch
@@ -365,16 +374,29 @@ class Index:
 
 
 @njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
-def _matvec32(A, x):
-    """``A @ x`` in float32 for ``A`` stored block-major, ``A[b, i, :]`` = row i's block b; returned as
-    float64. numba, not BLAS: a BLAS call leaves its threads spinning for a while, and on a small machine they
-    then steal the cores from the numba kernels that follow (measured: 16 ms stalls of 0.1 ms batch solves)."""
+def _centroid_terms(A, x, centroid_sq, qq, is_wrd):
+    """Per document: the centroid bound, the centroid cosine and a lower bound on ``‖c_k − c_q‖²``, from
+    ``A @ x`` in float32 for ``A`` stored block-major (``A[b, i, :]`` = row i's block b), all in one pass.
+
+    numba, not BLAS: a BLAS call leaves its threads spinning for a while, and on a small machine they then steal
+    the cores from the numba kernels that follow (measured: 16 ms stalls of 0.1 ms batch solves).
+    """
     n_blocks, n, width = A.shape
-    out = np.empty(n)
+    d = n_blocks * width
+    slack = (d + 2) * _EPS32 + 1e-12
+    bound = np.empty(n)
+    cos = np.empty(n)
+    sq = np.empty(n)
     for i in prange(n):
         acc = np.float32(0.0)
         for b in range(n_blocks):
             for h in range(width):
                 acc += A[b, i, h] * x[b * width + h]
-        out[i] = acc
-    return out
+        dot = float(acc)
+        norm = np.sqrt(centroid_sq[i] * qq)
+        scale = centroid_sq[i] + qq
+        v = max(scale - 2.0 * (dot + slack * norm) - 4 * d * _EPS64 * scale, 0.0)
+        sq[i] = v
+        bound[i] = 0.5 * v if is_wrd else np.sqrt(v)
+        cos[i] = dot / max(norm, 1e-300)
+    return bound, cos, sq
