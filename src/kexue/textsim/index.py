@@ -250,38 +250,41 @@ class Index:
         return p @ (unit_rows(q)[1] if self.measure == "wrd" else q)
 
     def _centroids(self, cq):
-        """Centroid lower bounds, centroid cosines, lower bounds on ``‖c_k − c_q‖²`` and the rotated ``c_q``.
+        """Centroid lower bounds, centroid cosines, lower bounds on ``‖c_k − c_q‖²`` and, per document and block,
+        lower bounds on the tail part ``‖t_b(c_k − c_q)‖²`` (all coordinates after block ``b``).
 
         ``‖c_k − c_q‖² = ‖c_k‖² + ‖c_q‖² − 2 c_k·c_q``, from one float32 matrix-vector product in the rotated
         coordinates; the product (inputs rounded to float32 too) is within ``(d + 2)·eps32·‖c_k‖‖c_q‖`` of
         ``c_k·c_q`` and the rotation moves it by < 1e-12·‖c_k‖‖c_q‖, so it is raised by that much before use.
+        The head parts come from the same product's partial sums, with the same allowance.
         """
+        if getattr(self, "_centroid_head_sq", None) is None:
+            blocks = (self.centroids.astype(np.float64) ** 2).sum(axis=2)  # (n_blocks, n)
+            self._centroid_head_sq = np.ascontiguousarray(np.cumsum(blocks, axis=0).T)
         qq = float(cq @ cq)
-        cq_rot = self.bound_codes.rotate(cq)[0]
-        bound, cos, sq = _centroid_terms(self.centroids, cq_rot.astype(np.float32), self.centroid_sq, qq,
-                                         self.measure == "wrd")
-        return bound, cos, sq, cq_rot
+        x = self.bound_codes.rotate(cq)[0].astype(np.float32)
+        x_head_sq = np.cumsum((x.astype(np.float64) ** 2).reshape(self.bound_codes.n_blocks, -1).sum(axis=1))
+        return _centroid_terms(self.centroids, x, self.centroid_sq, self._centroid_head_sq, x_head_sq, qq,
+                               self.measure == "wrd")
 
     def _relaxed(self, q, p, ids, threshold=np.inf, centroid_parts=None):
         """Relaxed bounds of documents ``ids`` (early-stopped at ``threshold``) and the share of products computed
-        per document (1: the full bound). ``centroid_parts``: ``(sq, cq_rot)`` from :meth:`_centroids`."""
+        per document (1: the full bound). ``centroid_parts``: the tail terms from :meth:`_centroids`."""
         bc = self.bound_codes
         is_wrd = self.measure == "wrd"
-        if centroid_parts is None:
-            _, _, sq, cq_rot = self._centroids(self._query_centroid(q, p))
-        else:
-            sq, cq_rot = centroid_parts
+        tail_sq = (self._centroids(self._query_centroid(q, p))[2] if centroid_parts is None
+                   else centroid_parts)
         qc, row_consts, pk, n_query = bc.query(np.asarray(q, np.float64), p, is_wrd)
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         return run_dynamic(relaxed_lower_bounds, bc.codes, bc.slot_start, bc.slot_consts, bc.block_consts, self.masses,
                            self.offsets, ids, qc, row_consts, pk, n_query, is_wrd,
-                           self.centroids, self.centroid_sq, cq_rot, sq, float(threshold), n_chunks(len(ids)))
+                           tail_sq, float(threshold), n_chunks(len(ids)))
 
     def bounds(self, query, query_weights=None) -> tuple[np.ndarray, np.ndarray]:
         """Centroid and relaxed lower bounds of the query against every document (both ≤ exact)."""
         q, p, cq = self._query_parts(query, query_weights)
-        centroid, _, sq, cq_rot = self._centroids(cq)
-        relaxed, _ = self._relaxed(q, p, np.arange(len(self)), centroid_parts=(sq, cq_rot))
+        centroid, _, tail_sq = self._centroids(cq)
+        relaxed, _ = self._relaxed(q, p, np.arange(len(self)), centroid_parts=tail_sq)
         return centroid, relaxed
 
     # -- exact ------------------------------------------------------------------------------------------
@@ -319,7 +322,7 @@ class Index:
         k = min(check_positive_int(k, "k"), len(self))
         q, p, cq = self._query_parts(query_vectors, query_weights)
         n = len(self)
-        centroid, cos, sq, cq_rot = self._centroids(cq)
+        centroid, cos, tail_sq = self._centroids(cq)
         bound = centroid.copy()
         relaxed = np.full(n, np.nan)
         # seed: exact distances of the documents whose centroid is most cosine-similar to the query's (a
@@ -335,7 +338,7 @@ class Index:
         solved[seed] = True
         # the rest: relaxed bounds only where the centroid cannot rule out, stopped once they reach kth
         rest_ids = np.nonzero(~solved & (centroid < kth))[0]
-        rel, work = self._relaxed(q, p, rest_ids, kth, centroid_parts=(sq, cq_rot))
+        rel, work = self._relaxed(q, p, rest_ids, kth, centroid_parts=tail_sq)
         relaxed[rest_ids] = rel
         bound[rest_ids] = np.maximum(centroid[rest_ids], rel)
         cand = np.nonzero((bound < kth) & ~solved)[0]  # kth only decreases: nothing else can enter
@@ -374,29 +377,43 @@ class Index:
 
 
 @njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
-def _centroid_terms(A, x, centroid_sq, qq, is_wrd):
-    """Per document: the centroid bound, the centroid cosine and a lower bound on ``‖c_k − c_q‖²``, from
-    ``A @ x`` in float32 for ``A`` stored block-major (``A[b, i, :]`` = row i's block b), all in one pass.
+def _centroid_terms(A, x, centroid_sq, centroid_head_sq, x_head_sq, qq, is_wrd):
+    """Per document, in one pass: the centroid bound, the centroid cosine, and lower bounds on the squared
+    centroid distance of the coordinates after each block (``tail[:, b]``; the last column, after all
+    coordinates, is 0), from ``A @ x`` in float32 for ``A`` stored block-major (``A[b, i, :]`` = row i's block b)
+    and its partial sums.
 
-    numba, not BLAS: a BLAS call leaves its threads spinning for a while, and on a small machine they then steal
-    the cores from the numba kernels that follow (measured: 16 ms stalls of 0.1 ms batch solves).
+    ``centroid_head_sq[i, b]`` and ``x_head_sq[b]`` are the squared norms of the float32 rows of ``A`` and of
+    ``x`` up to block b. numba, not BLAS: a BLAS call leaves its threads spinning for a while, and on a small
+    machine they then steal the cores from the numba kernels that follow (measured: 16 ms stalls of 0.1 ms batch
+    solves).
     """
     n_blocks, n, width = A.shape
     d = n_blocks * width
     slack = (d + 2) * _EPS32 + 1e-12
+    x_norm = np.sqrt(x_head_sq[-1])
     bound = np.empty(n)
     cos = np.empty(n)
-    sq = np.empty(n)
+    tail = np.zeros((n, n_blocks))
     for i in prange(n):
-        acc = np.float32(0.0)
+        c_norm = np.sqrt(centroid_sq[i])
+        # |float32 partial sums − exact| ≤ slack·‖ĉ‖‖x‖; ĉ, x are within eps32/2 of c_k, c_q (relative)
+        err = 2.0 * slack * np.sqrt(centroid_head_sq[i, n_blocks - 1]) * x_norm
+        move = _EPS32 * (c_norm + np.sqrt(qq)) + 1e-9
+        dot = 0.0
         for b in range(n_blocks):
+            acc = np.float32(0.0)
             for h in range(width):
                 acc += A[b, i, h] * x[b * width + h]
-        dot = float(acc)
+            dot += float(acc)
+            tail[i, b] = x_head_sq[b] + centroid_head_sq[i, b] - 2.0 * dot  # the head's squared distance, for now
         norm = np.sqrt(centroid_sq[i] * qq)
         scale = centroid_sq[i] + qq
         v = max(scale - 2.0 * (dot + slack * norm) - 4 * d * _EPS64 * scale, 0.0)
-        sq[i] = v
+        for b in range(n_blocks - 1):
+            hu = np.sqrt(max(tail[i, b] + err, 0.0)) + move  # ≥ ‖h_b(c_k − c_q)‖
+            tail[i, b] = max(v - hu * hu, 0.0)
+        tail[i, n_blocks - 1] = 0.0
         bound[i] = 0.5 * v if is_wrd else np.sqrt(v)
         cos[i] = dot / max(norm, 1e-300)
-    return bound, cos, sq
+    return bound, cos, tail

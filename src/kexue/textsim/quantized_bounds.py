@@ -277,12 +277,11 @@ def _finish(key, is_wrd):
 
 @njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
 def relaxed_lower_bounds(codes, slot_start, slot_consts, block_consts, masses, offsets, doc_ids, qc, row_consts, p,
-                         n_query, is_wrd, centroids, centroid_sq, cq, centroid_sq_lb, threshold, n_chunks):
+                         n_query, is_wrd, tail_lb, threshold, n_chunks):
     """Lower bounds of the query against documents ``doc_ids``, block by block, stopping at ``threshold``.
 
     After block b: ``H = Σ_i p_i min_j c_head(i, j)`` over the leading dimensions and the tail centroid term
-    ``T = ‖(c_q − c_k)_tail‖²`` (``centroid_sq_lb[k]`` ≤ ``‖c_q − c_k‖²``; ``centroids`` the rotated float32
-    centroids, block-major, with squared norms ``centroid_sq``; ``cq`` the query's), combined by
+    ``T = ‖(c_q − c_k)_tail‖²`` (``tail_lb[k, b]`` ≤ T after block b), combined by
     :func:`_combine`. A row not yet processed in a block keeps its previous block's term (also a bound).
     Returns the bounds (a value ≥ ``threshold`` with ``work < 1`` means "ruled out", not the full bound) and the
     share of the full products computed per document (1: full bound).
@@ -309,21 +308,13 @@ def relaxed_lower_bounds(codes, slot_start, slot_consts, block_consts, masses, o
             n8 = slot_start[k + 1] - s0
             cells = 0  # P and m_row need no clearing: block 0 writes them without reading
             rows_sum = 0.0  # Σ_i p_i m_row[i]
-            head_sq = 0.0
             value = 0.0
             stopped = False
             for b in range(n_blocks):
                 h0 = b * BLOCK
                 h1 = h0 + BLOCK
                 base = b * n_slots * BLOCK + s0 * BLOCK
-                tail_sq = 0.0  # lower bound on ‖(c_q − c_k)_tail‖² (0 after the last block)
-                if b < n_blocks - 1:
-                    for h in range(BLOCK):
-                        diff = cq[h0 + h] - centroids[b, k, h]
-                        head_sq += diff * diff
-                    # ≥ the exact head distance: the float32 centroids are within eps32·‖c_k‖ of the float64 ones
-                    hu = np.sqrt(head_sq) + 2.0 * _EPS32 * np.sqrt(centroid_sq[k]) + 1e-9
-                    tail_sq = max(centroid_sq_lb[k] - hu * hu, 0.0)
+                tail_sq = tail_lb[k, b]  # ≤ ‖(c_q − c_k)_tail‖² (0 after the last block)
                 side = _combine(rows_sum, tail_sq, is_wrd)
                 if b == n_blocks - 1:  # side_d from the full keys only
                     for j in range(n8):
