@@ -303,6 +303,8 @@ def _run(sx: _Seqs, sy: _Seqs, ix, iy, measure: str, metric: str, max_iter: int)
     sx.common_dtype(sy)
     values, status = run_dynamic(_pairs_kernel, sx.addr, sx.len, sx.w0, sx.w, sy.addr, sy.len, sy.w0, sy.w, ix, iy, sx.d, code,
                                    max_iter, n_chunks(len(ix)), np.empty(0, sx.dtype))
+    if not status.any():  # every pair solved: skip the per-flag scans (an index calls this twice per query)
+        return values
     for flag, name, idx, what in ((_NONFINITE_X, sx.name, ix, "contains NaN or infinite values; clean them first"),
                                   (_NONFINITE_Y, sy.name, iy, "contains NaN or infinite values; clean them first"),
                                   (_EMPTY_X, sx.name, ix, _EMPTY_MSG), (_EMPTY_Y, sy.name, iy, _EMPTY_MSG)):
@@ -319,8 +321,12 @@ _EMPTY_MSG = ("has only zero-norm vectors (or zero weights), so WRD is undefined
 
 def one_against_many(x, x_weights, docs: _Seqs, ids: np.ndarray, measure: str, metric: str = "euclidean",
                      max_iter: int = MAX_ITER) -> np.ndarray:
-    """Distances from the one sequence ``x`` to ``docs`` number ``ids`` (see :meth:`_Seqs.packed`), one batch."""
-    sx = _Seqs([x], None if x_weights is None else [x_weights], "query", "query_weights", d=docs.d)
+    """Distances from the one sequence ``x`` to ``docs`` number ``ids`` (see :meth:`_Seqs.packed`), one batch.
+
+    ``x`` may be a prepared ``_Seqs`` of one sequence (then ``x_weights`` is ignored), to reuse it across calls.
+    """
+    sx = x if isinstance(x, _Seqs) else _Seqs([x], None if x_weights is None else [x_weights], "query",
+                                               "query_weights", d=docs.d)
     if sx.dtype != docs.dtype:
         raise TypeError(f"query dtype {np.dtype(sx.dtype)} differs from the documents' {np.dtype(docs.dtype)}")
     ids = np.ascontiguousarray(ids, dtype=np.int64)

@@ -291,23 +291,35 @@ class Index:
     def exact(self, query, ids, query_weights=None) -> np.ndarray:
         """Exact distances from the query to documents ``ids`` (the values of ``wrd``/``wmd``), solved as one
         parallel batch."""
+        return self._solver(query, query_weights)(ids)
+
+    def _solver(self, query, query_weights=None):
+        """``ids ↦`` exact distances from this query, with the query prepared once (a search solves twice)."""
         from kexue.textsim.batch import _Seqs, one_against_many, wmd_batch, wrd_batch
 
-        ids = np.asarray(ids, dtype=np.int64)
-        if ids.size == 0:
-            return np.zeros(0)
         q = np.asarray(query)
         if q.dtype == np.float32 and self.vectors.flags.c_contiguous:
             # float32 queries read the corpus in place: no per-document Python work
             if getattr(self, "_packed", None) is None:
                 flat_w = None if self.weights is None else np.concatenate(self.weights)
                 self._packed = _Seqs.packed(self.vectors, self.offsets, flat_w, "documents")
-            return one_against_many(q, query_weights, self._packed, ids, self.measure)
-        # other dtypes: the batch reads both sides in float64, as wrd/wmd do
-        xw = None if query_weights is None else [np.asarray(query_weights, np.float64)] * len(ids)
-        yw = None if self.weights is None else [self.weights[i] for i in ids]
-        solve = wrd_batch if self.measure == "wrd" else wmd_batch
-        return solve([q] * len(ids), [self.document(i) for i in ids], xw, yw)
+            sx = _Seqs([q], None if query_weights is None else [query_weights], "query", "query_weights",
+                       d=self._packed.d)
+
+            def solve(ids):
+                ids = np.asarray(ids, dtype=np.int64)
+                return one_against_many(sx, None, self._packed, ids, self.measure) if ids.size else np.zeros(0)
+            return solve
+
+        def solve_any(ids):  # other dtypes: the batch reads both sides in float64, as wrd/wmd do
+            ids = np.asarray(ids, dtype=np.int64)
+            if ids.size == 0:
+                return np.zeros(0)
+            xw = None if query_weights is None else [np.asarray(query_weights, np.float64)] * len(ids)
+            yw = None if self.weights is None else [self.weights[i] for i in ids]
+            solve = wrd_batch if self.measure == "wrd" else wmd_batch
+            return solve([q] * len(ids), [self.document(i) for i in ids], xw, yw)
+        return solve_any
 
     def search(self, query_vectors, k: int = 10, *, query_weights=None) -> tuple[np.ndarray, np.ndarray]:
         """The exact top-``k`` documents nearest to the query.
@@ -330,7 +342,8 @@ class Index:
         # the final one)
         m_seed = min(n, max(self.seed_size, k))
         seed = np.argpartition(-cos, m_seed - 1)[:m_seed] if m_seed < n else np.arange(n)
-        best_d = self.exact(query_vectors, seed, query_weights)
+        exact = self._solver(query_vectors, query_weights)
+        best_d = exact(seed)
         top = np.lexsort((seed, best_d))[:k]
         best_ids, best_d = seed[top], best_d[top]
         kth = best_d[-1] if len(best_d) == k else np.inf
@@ -349,7 +362,7 @@ class Index:
             chunk = order[pos:pos + max(self.batch_size, n_solved // 2)]
             pos += len(chunk)
             chunk = chunk[bound[chunk] < kth]
-            d = self.exact(query_vectors, chunk, query_weights)
+            d = exact(chunk)
             n_solved += len(chunk)
             best_ids = np.concatenate([best_ids, chunk])
             best_d = np.concatenate([best_d, d])
