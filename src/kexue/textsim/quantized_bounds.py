@@ -47,7 +47,8 @@ import numpy as np
 from numba import njit, prange
 
 from kexue.textsim.problems import unit_rows
-from kexue.textsim.simd_kernels import BIG as _BIG, OFFSET, QMAX, BLOCK_FIELDS, ROW_FIELDS, ROWS, SLOT_FIELDS, block_rows
+from kexue.textsim.simd_kernels import (BIG as _BIG, BLOCK_FIELDS, OFFSET, QMAX, ROW_FIELDS, ROWS, SLOT_FIELDS,
+                                        block_rows)
 
 _EPS32 = float(np.finfo(np.float32).eps)
 _U32 = _EPS32 / 2  # unit roundoff of float32
@@ -196,39 +197,71 @@ class CorpusCodes:
         nq, units = unit_rows(q[keep])
         n_query = len(keep)
         rows = -(-n_query // ROWS) * ROWS
-        n_blocks = self.n_blocks
         w = np.zeros((rows, self.d_pad))
         w[:n_query] = self.rotate(units)
-        wb = w.reshape(rows, n_blocks, BLOCK)
-        sigma = (np.abs(wb).max(axis=2) / QMAX).astype(np.float32)
-        s64 = sigma.astype(np.float64)[:, :, None]
-        qc = np.clip(np.rint(wb / np.where(s64 > 0, s64, 1.0)), -QMAX, QMAX)
-        f_sq = ((wb - s64 * qc) ** 2).sum(axis=2)  # the rounding, measured against float64 w
-        phi = _up32(np.sqrt(np.cumsum(f_sq, axis=1)) * (1.0 + 1e-12) + 1e-15)
-        qoff = (OFFSET * qc.sum(axis=2)).astype(np.int32)
-        qc = qc.astype(np.int8).reshape(rows, self.d_pad)
-        block_sq = (w ** 2).reshape(rows, n_blocks, BLOCK).sum(2)
-        alpha = np.full((rows, n_blocks), BIG, np.float32)  # padding rows: keys never win a minimum
-        gamma = np.zeros(rows, np.float32)
         pk = np.zeros(rows)
         pk[:n_query] = p[keep]
-        head_sq = np.cumsum(block_sq, axis=1)
-        rho = np.sqrt(head_sq)  # ‖h_w‖ multiplies the corpus residual ‖e‖
-        if is_wrd:
-            alpha[:n_query] = _down32(0.5 * head_sq[:n_query] * (1.0 - _ROUNDING) - _ROUNDING)
-            gamma[:n_query] = 1.0
-        else:
-            alpha[:n_query] = _down32(nq[:, None] ** 2 * head_sq[:n_query] * (1.0 - _ROUNDING))
-            gamma[:n_query] = 2.0 * nq
-        fields = {"sigma": sigma, "phi": phi, "rho": _up32(rho * (1.0 + 1e-12)), "alpha": alpha,
-                  "neg_gamma": np.repeat(-gamma[:, None], n_blocks, axis=1)}
-        row_consts = np.zeros((n_blocks, rows, 8), np.float32)
-        for f, name in enumerate(ROW_FIELDS):
-            if name == "qoff":  # an int32, stored bit for bit
-                row_consts.view(np.int32)[:, :, f] = qoff.T
-            else:
-                row_consts[:, :, f] = fields[name].T
+        qc, row_consts = _query_codes(w, n_query, nq, is_wrd)
         return qc, row_consts, pk, n_query
+
+
+@njit(cache=True, inline="always")
+def _up32s(x):
+    """The smallest float32 ≥ ``x``."""
+    y = np.float32(x)
+    return np.nextafter(y, np.float32(np.inf)) if np.float64(y) < x else y
+
+
+@njit(cache=True, inline="always")
+def _down32s(x):
+    y = np.float32(x)
+    return np.nextafter(y, np.float32(-np.inf)) if np.float64(y) > x else y
+
+
+assert ROW_FIELDS == ("sigma", "phi", "rho", "alpha", "neg_gamma", "qoff")  # the order _query_codes writes
+
+
+@njit(cache=True)
+def _query_codes(w, n_query, nq, is_wrd):
+    """int8 codes and the kernel's per-row constants (see :meth:`CorpusCodes.query`) of the rotated unit rows
+    ``w`` (padding rows after ``n_query`` are zero): per block ``σ = max|w|/QMAX`` (float32), ``q̂ = rint(w/σ)``,
+    the rounding ``f = w − σ q̂`` measured in float64, and the cumulative head norms ρ = ‖h(w)‖, φ = ‖h(f)‖."""
+    rows, d_pad = w.shape
+    n_blocks = d_pad // BLOCK
+    qc = np.zeros((rows, d_pad), np.int8)
+    row_consts = np.zeros((n_blocks, rows, 8), np.float32)
+    qoff = row_consts.view(np.int32)
+    for i in range(rows):
+        head_sq = 0.0
+        f_sq = 0.0
+        for b in range(n_blocks):
+            big = 0.0
+            for h in range(b * BLOCK, (b + 1) * BLOCK):
+                big = max(big, abs(w[i, h]))
+            sigma = np.float32(big / QMAX)
+            s64 = np.float64(sigma)
+            total = 0
+            for h in range(b * BLOCK, (b + 1) * BLOCK):
+                code = min(max(np.rint(w[i, h] / s64), -QMAX), QMAX) if s64 > 0 else 0.0
+                qc[i, h] = np.int8(code)
+                total += np.int32(code)
+                f = w[i, h] - s64 * code
+                f_sq += f * f
+                head_sq += w[i, h] * w[i, h]
+            row_consts[b, i, 0] = sigma
+            row_consts[b, i, 1] = _up32s(np.sqrt(f_sq) * (1.0 + 1e-12) + 1e-15)
+            row_consts[b, i, 2] = _up32s(np.sqrt(head_sq) * (1.0 + 1e-12))
+            if i >= n_query:  # padding rows: keys never win a minimum
+                row_consts[b, i, 3] = BIG
+                row_consts[b, i, 4] = 0.0
+            elif is_wrd:
+                row_consts[b, i, 3] = _down32s(0.5 * head_sq * (1.0 - _ROUNDING) - _ROUNDING)
+                row_consts[b, i, 4] = -1.0
+            else:
+                row_consts[b, i, 3] = _down32s(nq[i] ** 2 * head_sq * (1.0 - _ROUNDING))
+                row_consts[b, i, 4] = -np.float32(2.0 * nq[i])
+            qoff[b, i, 5] = OFFSET * total
+    return qc, row_consts
 
 
 @njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
