@@ -33,8 +33,9 @@ from kexue.textsim.quantized_bounds import BLOCK, CorpusCodes, relaxed_lower_bou
 
 _EPS32 = float(np.finfo(np.float32).eps)
 _EPS64 = float(np.finfo(np.float64).eps)
-_FORMAT = 3
-_ARRAYS = ("vectors", "norms", "masses", "centroids", "centroid_sq", "lengths", "offsets")
+_FORMAT = 4
+_ARRAYS = ("vectors", "norms", "masses", "centroid_codes", "centroid_scale", "centroid_resid", "centroid_sq",
+           "lengths", "offsets")
 
 
 @dataclass
@@ -125,11 +126,17 @@ class Index:
         self.centroid_sq = np.einsum("ij,ij->i", centroids, centroids)
         # rotated int8 codes of the unit token vectors for the relaxed bound (float32 originals serve exact solves)
         self.bound_codes = CorpusCodes.build(self.vectors, self.norms, self.masses, self.offsets, measure == "wrd")
-        # centroids in the same rotated coordinates (dot products unchanged), float32: the bound allows for the
-        # rounding, and the WRD bound reads their leading coordinates block by block
-        rotated = self.bound_codes.rotate(centroids).astype(np.float32)
+        # centroids in the same rotated coordinates (dot products unchanged) as int16 codes with a scale and the
+        # residual norm per document: the bound allows for the residual, and the centroid pass, which reads every
+        # document for every query, reads half the bytes of float32
+        rotated = self.bound_codes.rotate(centroids)
+        scale = np.abs(rotated).max(axis=1) / 32767.0
+        codes = np.rint(rotated / np.where(scale > 0, scale, 1.0)[:, None])
+        self.centroid_scale = scale
+        self.centroid_resid = np.linalg.norm(rotated - scale[:, None] * codes, axis=1) * (1.0 + 1e-12) + 1e-12
         n_blocks = self.bound_codes.n_blocks
-        self.centroids = np.ascontiguousarray(rotated.reshape(len(arrays), n_blocks, -1).transpose(1, 0, 2))
+        self.centroid_codes = np.ascontiguousarray(
+            codes.astype(np.int16).reshape(len(arrays), n_blocks, -1).transpose(1, 0, 2))
         self.last_stats: SearchStats | None = None
 
     def __getstate__(self):
@@ -204,7 +211,7 @@ class Index:
             raise ValueError(f"index folder {path} is incomplete or damaged: {exc}") from None
         n_tokens = int(index.offsets[-1])
         index.bound_codes = CorpusCodes(**codes)
-        if (index.vectors.shape != (n_tokens, meta["dim"]) or index.centroids.shape[1] != len(index.lengths)
+        if (index.vectors.shape != (n_tokens, meta["dim"]) or index.centroid_codes.shape[1] != len(index.lengths)
                 or len(index.bound_codes.slot_start) != len(index.lengths) + 1
                 or index.bound_codes.codes.size != index.bound_codes.slot_start[-1] * index.bound_codes.d_pad):
             raise ValueError(f"index folder {path} has arrays of inconsistent shapes; write it again")
@@ -259,13 +266,13 @@ class Index:
         The head parts come from the same product's partial sums, with the same allowance.
         """
         if getattr(self, "_centroid_head_sq", None) is None:
-            blocks = (self.centroids.astype(np.float64) ** 2).sum(axis=2)  # (n_blocks, n)
-            self._centroid_head_sq = np.ascontiguousarray(np.cumsum(blocks, axis=0).T)
+            blocks = (self.centroid_codes.astype(np.float64) ** 2).sum(axis=2) * self.centroid_scale ** 2
+            self._centroid_head_sq = np.ascontiguousarray(np.cumsum(blocks, axis=0).T)  # of ĉ = s·code
         qq = float(cq @ cq)
         x = self.bound_codes.rotate(cq)[0].astype(np.float32)
         x_head_sq = np.cumsum((x.astype(np.float64) ** 2).reshape(self.bound_codes.n_blocks, -1).sum(axis=1))
-        return _centroid_terms(self.centroids, x, self.centroid_sq, self._centroid_head_sq, x_head_sq, qq,
-                               self.measure == "wrd")
+        return _centroid_terms(self.centroid_codes, self.centroid_scale, self.centroid_resid, x, self.centroid_sq,
+                               self._centroid_head_sq, x_head_sq, qq, self.measure == "wrd")
 
     def _relaxed(self, q, p, ids, threshold=np.inf, centroid_parts=None):
         """Relaxed bounds of documents ``ids`` (early-stopped at ``threshold``) and the share of products computed
@@ -390,39 +397,43 @@ class Index:
 
 
 @njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
-def _centroid_terms(A, x, centroid_sq, centroid_head_sq, x_head_sq, qq, is_wrd):
+def _centroid_terms(A, scale, resid, x, centroid_sq, centroid_head_sq, x_head_sq, qq, is_wrd):
     """Per document, in one pass: the centroid bound, the centroid cosine, and lower bounds on the squared
     centroid distance of the coordinates after each block (``tail[:, b]``; the last column, after all
-    coordinates, is 0), from ``A @ x`` in float32 for ``A`` stored block-major (``A[b, i, :]`` = row i's block b)
-    and its partial sums.
+    coordinates, is 0).
 
-    ``centroid_head_sq[i, b]`` and ``x_head_sq[b]`` are the squared norms of the float32 rows of ``A`` and of
-    ``x`` up to block b. numba, not BLAS: a BLAS call leaves its threads spinning for a while, and on a small
-    machine they then steal the cores from the numba kernels that follow (measured: 16 ms stalls of 0.1 ms batch
-    solves).
+    The rotated centroids are ``c_k = ĉ_k + r_k`` with ``ĉ_k = scale[k]·A[:, k, :]`` (int16 codes, block-major)
+    and ``‖r_k‖ ≤ resid[k]``; ``x`` is the rotated query centroid in float32. The float32 partial sums of
+    ``ĉ_k·x`` are within ``(d + 2)·eps32·‖ĉ_k‖‖x‖`` of the exact ones, and ``‖x − c_q‖ ≤ eps32·‖c_q‖``;
+    ``centroid_head_sq[k, b]`` and ``x_head_sq[b]`` are the squared norms of ``ĉ_k`` and ``x`` up to block b.
+    numba, not BLAS: a BLAS call leaves its threads spinning for a while, and on a small machine they then steal
+    the cores from the numba kernels that follow (measured: 16 ms stalls of 0.1 ms batch solves).
     """
     n_blocks, n, width = A.shape
     d = n_blocks * width
     slack = (d + 2) * _EPS32 + 1e-12
     x_norm = np.sqrt(x_head_sq[-1])
+    q_norm = np.sqrt(qq)
     bound = np.empty(n)
     cos = np.empty(n)
     tail = np.zeros((n, n_blocks))
     for i in prange(n):
-        c_norm = np.sqrt(centroid_sq[i])
-        # |float32 partial sums − exact| ≤ slack·‖ĉ‖‖x‖; ĉ, x are within eps32/2 of c_k, c_q (relative)
-        err = 2.0 * slack * np.sqrt(centroid_head_sq[i, n_blocks - 1]) * x_norm
-        move = _EPS32 * (c_norm + np.sqrt(qq)) + 1e-9
+        c_hat = np.sqrt(centroid_head_sq[i, n_blocks - 1])
+        # on ‖h(ĉ − x)‖² = ‖h(x)‖² + ‖h(ĉ)‖² − 2 h(ĉ)·h(x): the float32 partial sums, and float64 rounding
+        err = 2.0 * slack * c_hat * x_norm + 4 * d * _EPS64 * (x_head_sq[-1] + c_hat * c_hat)
+        move = resid[i] + _EPS32 * (np.sqrt(centroid_sq[i]) + q_norm) + 1e-9  # ‖(c_k − c_q) − (ĉ_k − x)‖
         dot = 0.0
         for b in range(n_blocks):
             acc = np.float32(0.0)
             for h in range(width):
-                acc += A[b, i, h] * x[b * width + h]
-            dot += float(acc)
+                acc += np.float32(A[b, i, h]) * x[b * width + h]
+            dot += float(acc) * scale[i]
             tail[i, b] = x_head_sq[b] + centroid_head_sq[i, b] - 2.0 * dot  # the head's squared distance, for now
         norm = np.sqrt(centroid_sq[i] * qq)
-        scale = centroid_sq[i] + qq
-        v = max(scale - 2.0 * (dot + slack * norm) - 4 * d * _EPS64 * scale, 0.0)
+        total = centroid_sq[i] + qq
+        # |dot − c_k·c_q| ≤ slack‖ĉ‖‖x‖ + ‖r_k‖‖x‖ + ‖c_k‖‖x − c_q‖
+        dot_err = slack * c_hat * x_norm + resid[i] * x_norm + _EPS32 * norm
+        v = max(total - 2.0 * (dot + dot_err) - 4 * d * _EPS64 * total, 0.0)
         for b in range(n_blocks - 1):
             hu = np.sqrt(max(tail[i, b] + err, 0.0)) + move  # ≥ ‖h_b(c_k − c_q)‖
             tail[i, b] = max(v - hu * hu, 0.0)
