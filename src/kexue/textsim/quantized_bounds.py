@@ -48,7 +48,7 @@ from numba import njit, prange
 
 from kexue.textsim.problems import unit_rows
 from kexue.textsim.simd_kernels import (BIG as _BIG, BLOCK_FIELDS, OFFSET, QMAX, ROW_FIELDS, ROWS, SLOT_FIELDS,
-                                        block_rows)
+                                        block_rows, block_rows_1, block_rows_2, block_rows_3)
 
 _EPS32 = float(np.finfo(np.float32).eps)
 _U32 = _EPS32 / 2  # unit roundoff of float32
@@ -353,8 +353,20 @@ def relaxed_lower_bounds(codes, slot_start, slot_consts, block_consts, masses, o
                     for j in range(n8):
                         best_d[j] = BIG
                 for i0 in range(0, mq, ROWS):
-                    rows_sum += block_rows(codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts, b,
-                                           row_consts, best_d, b == n_blocks - 1, p, m_row, not is_wrd, b == 0)
+                    last_b = b == n_blocks - 1
+                    left = n_query - i0
+                    if left >= ROWS:
+                        rows_sum += block_rows(codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts,
+                                               b, row_consts, best_d, last_b, p, m_row, not is_wrd, b == 0)
+                    elif left == 3:
+                        rows_sum += block_rows_3(codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts,
+                                                 b, row_consts, best_d, last_b, p, m_row, not is_wrd, b == 0)
+                    elif left == 2:
+                        rows_sum += block_rows_2(codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts,
+                                                 b, row_consts, best_d, last_b, p, m_row, not is_wrd, b == 0)
+                    else:
+                        rows_sum += block_rows_1(codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts,
+                                                 b, row_consts, best_d, last_b, p, m_row, not is_wrd, b == 0)
                     side = _combine(rows_sum, tail_sq, is_wrd)
                     last = min(i0 + ROWS, n_query)
                     cells += (last - i0) * BLOCK

@@ -41,7 +41,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-ROWS = 4  # query rows per call
+ROWS = 4  # query rows per call (the last group of a query may have 1–3, see block_rows_1 … block_rows_3)
 BIG = 1e30  # "no token": a finite stand-in for +inf in the cost keys, so minima vectorise
 QMAX = 64  # largest |query code|: keeps each pair of byte products below 2^15
 OFFSET = 128  # corpus codes are stored as k + OFFSET (unsigned bytes)
@@ -67,8 +67,8 @@ class _Emitter:
     NAMES = ("codes", "base", "n8", "h0", "h1", "qc", "i0", "P", "s0", "slot_consts", "block_consts", "b", "row_consts",
              "best_d", "with_cols", "p", "m_row", "take_sqrt", "first")
 
-    def __init__(self, context, builder, sig, args):
-        self.context, self.builder = context, builder
+    def __init__(self, context, builder, sig, args, nrows):
+        self.context, self.builder, self.nrows = context, builder, nrows
         self.ty = dict(zip(self.NAMES, sig.args))
         self.v = dict(zip(self.NAMES, args))
         self.arr = {n: context.make_array(self.ty[n])(context, builder, self.v[n])
@@ -121,14 +121,14 @@ class _Emitter:
         rc = self.rc
         # the sums start at −qoff: the codes' offset of 128 is taken off before the first product
         acc = [[cgutils.alloca_once_value(b, b.neg(_splat(b, rc[r]["qoff"], _I32x8))) for _ in range(nvec)]
-               for r in range(ROWS)]
+               for r in range(self.nrows)]
         stride = b.mul(v["n8"], self.const(4))  # bytes per group of four dimensions
         doc = b.gep(self.codes0, [b.add(v["base"], b.mul(v0, self.const(32)))])
         with cgutils.for_range(b, b.sdiv(b.sub(v["h1"], v["h0"]), self.const(4))) as loop:
             g = loop.index
             start = b.mul(g, stride)
             xs = [b.load(self.at(doc, b.add(start, self.const(32 * k)), _I8x32), align=1) for k in range(nvec)]
-            for r in range(ROWS):
+            for r in range(self.nrows):
                 q4 = b.load(self.at(self.qrow[r], b.mul(g, self.const(4)), _I32), align=1)
                 q = b.bitcast(_splat(b, q4, _I32x8), _I8x32)
                 for k in range(nvec):
@@ -142,7 +142,7 @@ class _Emitter:
             bc = b.gep(self.blocks, [b.mul(vec, self.const(8 * len(BLOCK_FIELDS)))])
             bv, tv = (b.load(self.at(bc, self.const(8 * f)), align=4) for f in range(len(BLOCK_FIELDS)))
             col_min = None
-            for r in range(ROWS):
+            for r in range(self.nrows):
                 pp = self.at(self.prow[r], col)
                 old = b.select(v["first"], ir.Constant(_F32x8, None), b.load(pp, align=4))
                 pv = b.call(self.fma, [_splat(b, rc[r]["sigma"]), b.sitofp(b.load(acc[r][k]), _F32x8), old])
@@ -160,23 +160,23 @@ class _Emitter:
 
     def emit(self):
         b, v = self.builder, self.v
-        rows = [b.add(v["i0"], self.const(r)) for r in range(ROWS)]
+        rows = [b.add(v["i0"], self.const(r)) for r in range(self.nrows)]
         # every address the loops need, computed once
         self.codes0 = self.ptr("codes", [self.const(0)])
-        self.qrow = [self.ptr("qc", [rows[r], v["h0"]]) for r in range(ROWS)]
-        self.prow = [self.ptr("P", [rows[r], self.const(0)]) for r in range(ROWS)]
+        self.qrow = [self.ptr("qc", [rows[r], v["h0"]]) for r in range(self.nrows)]
+        self.prow = [self.ptr("P", [rows[r], self.const(0)]) for r in range(self.nrows)]
         self.slots = self.ptr("slot_consts", [b.sdiv(v["s0"], self.const(8)), self.const(0), self.const(0)])
         self.blocks = self.ptr("block_consts", [v["b"], b.sdiv(v["s0"], self.const(8)), self.const(0),
                                                 self.const(0)])
         self.best_d = self.ptr("best_d", [self.const(0)])
         self.rc = []
-        for r in range(ROWS):
+        for r in range(self.nrows):
             base = self.ptr("row_consts", [v["b"], rows[r], self.const(0)])
             vals = {name: b.load(b.gep(base, [self.const(f)])) for f, name in enumerate(ROW_FIELDS)}
             vals["qoff"] = b.bitcast(vals["qoff"], _I32)
             self.rc.append(vals)
         big = _splat(b, ir.Constant(_F32, BIG))
-        row_best = [cgutils.alloca_once_value(b, big) for _ in range(ROWS)]
+        row_best = [cgutils.alloca_once_value(b, big) for _ in range(self.nrows)]
         nv = b.sdiv(v["n8"], self.const(8))
         with b.if_else(v["with_cols"]) as (then, otherwise):
             for branch, flag in ((then, True), (otherwise, False)):
@@ -190,7 +190,7 @@ class _Emitter:
         f64 = ir.DoubleType()
         sqrt = cgutils.get_or_insert_function(b.module, ir.FunctionType(f64, [f64]), "llvm.sqrt.f64")
         delta = ir.Constant(f64, 0.0)
-        for r in range(ROWS):
+        for r in range(self.nrows):
             key = b.fadd(b.fpext(self.rc[r]["alpha"], f64), b.fpext(self.hmin(b.load(row_best[r])), f64))
             key = b.select(v["take_sqrt"], b.call(sqrt, [key]), key)
             mp = self.ptr("m_row", [rows[r]])
@@ -201,14 +201,22 @@ class _Emitter:
         return delta
 
 
-@intrinsic
-def block_rows(typingctx, codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts, b, row_consts, best_d,
-               with_cols, p, m_row, take_sqrt, first):
-    """See the module docstring."""
-    sig = types.float64(codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts, b, row_consts, best_d,
-                        with_cols, p, m_row, take_sqrt, first)
+def _make_block_rows(nrows: int):
+    @intrinsic
+    def block_rows(typingctx, codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts, b, row_consts,
+                   best_d, with_cols, p, m_row, take_sqrt, first):
+        sig = types.float64(codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts, b, row_consts, best_d,
+                            with_cols, p, m_row, take_sqrt, first)
 
-    def codegen(context, builder, signature, args):
-        return _Emitter(context, builder, signature, args).emit()
+        def codegen(context, builder, signature, args):
+            return _Emitter(context, builder, signature, args, nrows).emit()
 
-    return sig, codegen
+        return sig, codegen
+
+    block_rows.__doc__ = f"The kernel of the module docstring for {nrows} query row(s) from ``i0``."
+    return block_rows
+
+
+block_rows = _make_block_rows(ROWS)
+# the last group of a query's rows when their number is not a multiple of ROWS: no padding rows computed
+block_rows_1, block_rows_2, block_rows_3 = (_make_block_rows(r) for r in (1, 2, 3))
