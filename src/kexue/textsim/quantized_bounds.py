@@ -25,7 +25,7 @@ corpus-token product; this module gets most documents ruled out after a fraction
    and the head norms ``‖h(e_j)‖`` kept. Query: ``w = σ q̂ + f`` per block, ``q̂ ∈ {−64, …, 64}`` (the range
    that keeps ``vpmaddubsw`` exact), and the head norms ``φ = ‖h(f)‖`` kept. Then
 
-       h(w)·h(u_j) ≤ s_j Σ_b σ_b (q̂_b·k_jb) + ‖h(w)‖ ‖h(e_j)‖ + ‖h(f)‖ s_j‖k_j‖ + slack
+       h(w)·h(u_j) ≤ s_j Σ_b σ_b (q̂_b·k_jb) + ‖h(w)‖ ‖h(e_j)‖ + ‖h(f)‖ s_j‖h(k_j)‖ + slack
 
    (Cauchy–Schwarz on each rounding), the integer sums are exact, per-token quantities are rounded the safe way
    and the float32 arithmetic is covered by explicit slack (``dot_slack``, ``_ROUNDING``), so every value is a
@@ -105,8 +105,8 @@ class CorpusCodes:
     Document ``k`` has ``n8_k`` padded token slots starting at ``slot_start[k]``; its block ``b`` of codes
     (bytes ``k + 128``, four dimensions per token at a time) starts at ``codes[b·n_slots·BLOCK +
     slot_start[k]·BLOCK]``. Per slot (float32), with δ = 1 (WRD) or ‖x‖ (WMD) and κ = ½ (WRD) or 1 (WMD):
-    ``a`` = δ s, ``c`` = δ·slack, ``kn`` = δ s ‖k‖, and per block ``beta`` = κ δ² ‖head_b(R u)‖² rounded down
-    (``BIG`` for padding and zero-mass tokens) and ``tail`` = δ ‖head_b(e)‖, so that the head cost after block b
+    ``a`` = δ s, ``c`` = δ·slack, and per block ``beta`` = κ δ² ‖head_b(R u)‖² rounded down (``BIG`` for padding
+    and zero-mass tokens), ``tail`` = δ ‖head_b(e)‖ and ``kn`` = δ s ‖head_b(k)‖, so that the head cost after block b
     is at least ``α_i + β_j − γ_i (a_j P_ij + ρ_i tail_j + φ_i kn_j + c_j)`` (see
     :mod:`kexue.textsim.simd_kernels`).
     """
@@ -114,8 +114,8 @@ class CorpusCodes:
     rotation: np.ndarray  # (d, d) float64
     codes: np.ndarray  # int8, flat, block-major (see the class docstring)
     slot_start: np.ndarray  # (n_docs + 1,) int64
-    slot_consts: np.ndarray  # (n_slots / 8, 3, 8) float32: a, c, kn of each group of 8 slots
-    block_consts: np.ndarray  # (n_blocks, n_slots / 8, 2, 8) float32: β and τ after each block
+    slot_consts: np.ndarray  # (n_slots / 8, 2, 8) float32: a, c of each group of 8 slots
+    block_consts: np.ndarray  # (n_blocks, n_slots / 8, 3, 8) float32: β, τ and kn after each block
 
     FIELDS = ("rotation", "codes", "slot_start", "slot_consts", "block_consts")
 
@@ -169,8 +169,9 @@ class CorpusCodes:
         beta[:, slot_of[live]] = _down32(kappa * (delta[live] ** 2) * head_sq[live].T * (1.0 - _ROUNDING))
         c[slot_of] = _up32(delta * slack + 1e-12)
         tail[:, slot_of] = _up32(delta[:, None] * residual * (1.0 + 1e-12)).T
-        kn = np.zeros(n_slots, np.float32)  # δ s ‖k‖: multiplies the query's rounding φ
-        kn[slot_of] = _up32(delta * scales * np.linalg.norm(codes.astype(np.float64), axis=1) * (1.0 + 1e-12))
+        kn = np.zeros((n_blocks, n_slots), np.float32)  # δ s ‖head_b(k)‖: multiplies the query's rounding φ
+        code_sq = np.cumsum((codes.astype(np.float64) ** 2).reshape(n_tok, n_blocks, BLOCK).sum(2), axis=1)
+        kn[:, slot_of] = _up32(delta[:, None] * scales[:, None] * np.sqrt(code_sq) * (1.0 + 1e-12)).T
         fields = {"a": a, "c": c, "kn": kn, "beta": beta, "tail": tail}
         slot_consts = np.stack([fields[f].reshape(-1, LANES) for f in SLOT_FIELDS], axis=1)
         block_consts = np.stack([fields[f].reshape(n_blocks, -1, LANES) for f in BLOCK_FIELDS], axis=2)

@@ -18,8 +18,8 @@ at ``codes[base:]`` as unsigned bytes ``k + 128``, in groups of four dimensions:
 With ``first`` (block 0) the previous ``P`` and ``m_row`` are taken as 0 without being read, so a document
 needs no clearing.
 
-Per 8-slot group ``s``, ``slot_consts[s]`` holds the rows ``a, c, kn`` and ``block_consts[b, s]`` the rows
-``β, τ`` of block ``b`` (8 lanes each); per block and query row, ``row_consts[b, i]`` holds ``σ, φ, ρ, α, −γ``
+Per 8-slot group ``s``, ``slot_consts[s]`` holds the rows ``a, c`` and ``block_consts[b, s]`` the rows
+``β, τ, kn`` of block ``b`` (8 lanes each); per block and query row, ``row_consts[b, i]`` holds ``σ, φ, ρ, α, −γ``
 and ``qoff`` (its int32 bits). Packing them keeps the
 number of live pointers small: with one array per quantity the call spent as long on reloading spilled
 addresses as on the products.
@@ -45,8 +45,8 @@ ROWS = 4  # query rows per call (the last group of a query may have 1–3, see b
 BIG = 1e30  # "no token": a finite stand-in for +inf in the cost keys, so minima vectorise
 QMAX = 64  # largest |query code|: keeps each pair of byte products below 2^15
 OFFSET = 128  # corpus codes are stored as k + OFFSET (unsigned bytes)
-SLOT_FIELDS = ("a", "c", "kn")  # rows of slot_consts
-BLOCK_FIELDS = ("beta", "tail")  # rows of block_consts
+SLOT_FIELDS = ("a", "c")  # rows of slot_consts
+BLOCK_FIELDS = ("beta", "tail", "kn")  # rows of block_consts
 ROW_FIELDS = ("sigma", "phi", "rho", "alpha", "neg_gamma", "qoff")  # entries of row_consts (qoff: int32 bits)
 _F32 = ir.FloatType()
 _F32x8 = ir.VectorType(_F32, 8)
@@ -138,9 +138,9 @@ class _Emitter:
             vec = b.add(v0, self.const(k))
             col = b.mul(vec, self.const(8))
             sc = b.gep(self.slots, [b.mul(vec, self.const(8 * len(SLOT_FIELDS)))])
-            av, cv, knv = (b.load(self.at(sc, self.const(8 * f)), align=4) for f in range(len(SLOT_FIELDS)))
+            av, cv = (b.load(self.at(sc, self.const(8 * f)), align=4) for f in range(len(SLOT_FIELDS)))
             bc = b.gep(self.blocks, [b.mul(vec, self.const(8 * len(BLOCK_FIELDS)))])
-            bv, tv = (b.load(self.at(bc, self.const(8 * f)), align=4) for f in range(len(BLOCK_FIELDS)))
+            bv, tv, knv = (b.load(self.at(bc, self.const(8 * f)), align=4) for f in range(len(BLOCK_FIELDS)))
             col_min = None
             for r in range(self.nrows):
                 pp = self.at(self.prow[r], col)
