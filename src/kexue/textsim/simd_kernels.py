@@ -81,6 +81,8 @@ class _Emitter:
                                                             "llvm.x86.avx2.pmadd.ub.sw")
             self.pmaddwd = cgutils.get_or_insert_function(mod, ir.FunctionType(_I32x8, [_I16x16, _I16x16]),
                                                           "llvm.x86.avx2.pmadd.wd")
+            self.minps = cgutils.get_or_insert_function(mod, ir.FunctionType(_F32x8, [_F32x8, _F32x8]),
+                                                        "llvm.x86.avx.min.ps.256")
 
     def const(self, x):
         return ir.Constant(self.intp, x)
@@ -95,6 +97,13 @@ class _Emitter:
     def vmin(self, x, y):
         """``min(x, y)`` as compare-and-select: one ``vminps`` (keys are never NaN, so no NaN handling)."""
         return self.builder.select(self.builder.fcmp_ordered("<", x, y), x, y)
+
+    def vmin_stored(self, x, y):
+        """``min(x, y)`` for a value stored back over ``x``: compare-and-select there becomes a masked store
+        (``vmaskmovps``, microcoded and slow on AMD), so on AVX2 use ``vminps`` itself."""
+        if _AVX2:
+            return self.builder.call(self.minps, [x, y])
+        return self.vmin(x, y)
 
     def hmin(self, x):
         """Smallest of eight lanes, by halving."""
@@ -156,7 +165,7 @@ class _Emitter:
                     col_min = key if col_min is None else self.vmin(col_min, key)
             if with_cols:
                 dp = self.at(self.best_d, col)
-                b.store(self.vmin(b.load(dp, align=4), col_min), dp, align=4)
+                b.store(self.vmin_stored(b.load(dp, align=4), col_min), dp, align=4)
 
     def emit(self):
         b, v = self.builder, self.v
