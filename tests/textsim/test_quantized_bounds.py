@@ -146,3 +146,34 @@ def test_wmd_bounds_hold_for_large_norms():
     ids_s, dist = index.search(query, k=5)
     top = np.lexsort((ids, exact))[:5]
     np.testing.assert_allclose(dist, exact[top], rtol=1e-12)
+
+
+def test_portable_kernel_gives_the_same_bounds(tmp_path):
+    """The plain-IR integer arithmetic (machines without AVX2) computes the same bounds as vpmaddubsw."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import json, numpy as np\n"
+        "from kexue.textsim import Index\n"
+        "rng = np.random.default_rng(3)\n"
+        "docs = [rng.normal(size=(int(rng.integers(1, 20)), 40)).astype(np.float32) for _ in range(60)]\n"
+        "out = {}\n"
+        "for measure in ('wrd', 'wmd'):\n"
+        "    index = Index(docs, measure=measure)\n"
+        "    q = rng.normal(size=(int(rng.integers(1, 11)), 40)).astype(np.float32)\n"
+        "    out[measure] = index.bounds(q)[1].tolist()\n"
+        "from kexue.textsim import simd_kernels\n"
+        "out['avx2'] = simd_kernels._AVX2\n"
+        "print(json.dumps(out))\n")
+    results = []
+    for portable in ("0", "1"):
+        env = dict(os.environ, KEXUE_PORTABLE_KERNEL=portable, NUMBA_CACHE_DIR=str(tmp_path / portable))
+        run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stderr[-2000:]
+        results.append(json.loads(run.stdout.strip().splitlines()[-1]))
+    assert results[1]["avx2"] is False  # the second run really used the portable code
+    for measure in ("wrd", "wmd"):
+        np.testing.assert_array_equal(results[0][measure], results[1][measure])

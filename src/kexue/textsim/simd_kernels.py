@@ -35,6 +35,8 @@ arithmetic is written as plain LLVM vector IR (exact, slower). Padding rows must
 
 from __future__ import annotations
 
+import os
+
 import llvmlite.binding as llvm
 from llvmlite import ir
 from numba import types
@@ -55,7 +57,10 @@ _I16 = ir.IntType(16)
 _I16x16 = ir.VectorType(_I16, 16)
 _I32 = ir.IntType(32)
 _I32x8 = ir.VectorType(_I32, 8)
-_AVX2 = "+avx2" in llvm.get_host_cpu_features().flatten().split(",")
+# KEXUE_PORTABLE_KERNEL=1 compiles the plain-IR arithmetic even on AVX2 machines (the test suite checks that
+# both give the same bounds; set NUMBA_CACHE_DIR to a fresh folder too, or numba reuses the cached kernel)
+_AVX2 = ("+avx2" in llvm.get_host_cpu_features().flatten().split(",")
+         and os.environ.get("KEXUE_PORTABLE_KERNEL", "") in ("", "0"))
 
 
 def _splat(b, x, vty=_F32x8):
