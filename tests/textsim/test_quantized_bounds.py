@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from kexue.textsim import Index
-from kexue.textsim.quantized_bounds import principal_rotation, quantize_unit_rows
+from kexue.textsim.quantized_bounds import principal_rotation, quantize_rows
 
 
 def float_relaxed(index, query):
@@ -30,7 +30,7 @@ def test_quantisation_residuals_are_upper_bounds():
     x[7] = 0.0
     norms = np.linalg.norm(x.astype(np.float64), axis=1)
     units = x / np.where(norms > 0, norms, 1)[:, None]
-    codes, scales, residual = quantize_unit_rows(units)
+    codes, scales, residual = quantize_rows(units)
     assert codes.dtype == np.int8 and np.abs(codes).max() <= 127
     err = np.linalg.norm(units - scales[:, None] * codes, axis=1)
     assert np.all(err <= residual) and residual.max() < 0.05

@@ -266,7 +266,6 @@ class _Seqs:
             raise ValueError(f"{wname}[{k}] sums to {tot[k]:.3g}; at least one weight must be positive")
         self.w = w
 
-
     @classmethod
     def packed(cls, flat: np.ndarray, offsets: np.ndarray, weights: np.ndarray | None, name: str) -> "_Seqs":
         """Sequences ``flat[offsets[k]:offsets[k + 1]]`` of one C-contiguous float array, described without any
@@ -319,14 +318,10 @@ _EMPTY_MSG = ("has only zero-norm vectors (or zero weights), so WRD is undefined
               "drop all-zero inputs before comparing")
 
 
-def one_against_many(x, x_weights, docs: _Seqs, ids: np.ndarray, measure: str, metric: str = "euclidean",
+def one_against_many(sx: _Seqs, docs: _Seqs, ids: np.ndarray, measure: str, metric: str = "euclidean",
                      max_iter: int = MAX_ITER) -> np.ndarray:
-    """Distances from the one sequence ``x`` to ``docs`` number ``ids`` (see :meth:`_Seqs.packed`), one batch.
-
-    ``x`` may be a prepared ``_Seqs`` of one sequence (then ``x_weights`` is ignored), to reuse it across calls.
-    """
-    sx = x if isinstance(x, _Seqs) else _Seqs([x], None if x_weights is None else [x_weights], "query",
-                                               "query_weights", d=docs.d)
+    """Distances from the one sequence of ``sx`` to ``docs`` number ``ids`` (see :meth:`_Seqs.packed`), one
+    batch; ``sx`` is prepared once by the caller and reused across calls."""
     if sx.dtype != docs.dtype:
         raise TypeError(f"query dtype {np.dtype(sx.dtype)} differs from the documents' {np.dtype(docs.dtype)}")
     ids = np.ascontiguousarray(ids, dtype=np.int64)

@@ -29,7 +29,7 @@ from kexue._validation import as_float_array, check_choice, check_positive_int
 from kexue.ot.batch import n_chunks, run_dynamic
 from kexue.ot.masses import normalise_weights
 from kexue.textsim.problems import OT_MEASURES, unit_rows, wrd_masses
-from kexue.textsim.quantized_bounds import BLOCK, CorpusCodes, relaxed_lower_bounds
+from kexue.textsim.quantized_bounds import BLOCK, CorpusCodes, quantize_rows, relaxed_lower_bounds
 
 _EPS32 = float(np.finfo(np.float32).eps)
 _EPS64 = float(np.finfo(np.float64).eps)
@@ -129,14 +129,10 @@ class Index:
         # centroids in the same rotated coordinates (dot products unchanged) as int16 codes with a scale and the
         # residual norm per document: the bound allows for the residual, and the centroid pass, which reads every
         # document for every query, reads half the bytes of float32
-        rotated = self.bound_codes.rotate(centroids)
-        scale = np.abs(rotated).max(axis=1) / 32767.0
-        codes = np.rint(rotated / np.where(scale > 0, scale, 1.0)[:, None])
-        self.centroid_scale = scale
-        self.centroid_resid = np.linalg.norm(rotated - scale[:, None] * codes, axis=1) * (1.0 + 1e-12) + 1e-12
+        codes, self.centroid_scale, resid = quantize_rows(self.bound_codes.rotate(centroids), levels=32767)
+        self.centroid_resid = resid + 1e-12  # margin for the rotation's own rounding
         n_blocks = self.bound_codes.n_blocks
-        self.centroid_codes = np.ascontiguousarray(
-            codes.astype(np.int16).reshape(len(arrays), n_blocks, -1).transpose(1, 0, 2))
+        self.centroid_codes = np.ascontiguousarray(codes.reshape(len(arrays), n_blocks, -1).transpose(1, 0, 2))
         self.last_stats: SearchStats | None = None
 
     def __getstate__(self):
@@ -257,13 +253,9 @@ class Index:
         return p @ (unit_rows(q)[1] if self.measure == "wrd" else q)
 
     def _centroids(self, cq):
-        """Centroid lower bounds, centroid cosines, lower bounds on ``‖c_k − c_q‖²`` and, per document and block,
-        lower bounds on the tail part ``‖t_b(c_k − c_q)‖²`` (all coordinates after block ``b``).
-
-        ``‖c_k − c_q‖² = ‖c_k‖² + ‖c_q‖² − 2 c_k·c_q``, from one float32 matrix-vector product in the rotated
-        coordinates; the product (inputs rounded to float32 too) is within ``(d + 2)·eps32·‖c_k‖‖c_q‖`` of
-        ``c_k·c_q`` and the rotation moves it by < 1e-12·‖c_k‖‖c_q‖, so it is raised by that much before use.
-        The head parts come from the same product's partial sums, with the same allowance.
+        """Centroid lower bounds, centroid cosines and, per document and block, lower bounds on the tail part
+        ``‖t_b(c_k − c_q)‖²`` (all coordinates after block ``b``): one pass over the int16 centroid codes, with
+        the rounding and the codes' residuals allowed for (see :func:`_centroid_terms`).
         """
         if getattr(self, "_centroid_head_sq", None) is None:
             blocks = (self.centroid_codes.astype(np.float64) ** 2).sum(axis=2) * self.centroid_scale ** 2
@@ -274,13 +266,13 @@ class Index:
         return _centroid_terms(self.centroid_codes, self.centroid_scale, self.centroid_resid, x, self.centroid_sq,
                                self._centroid_head_sq, x_head_sq, qq, self.measure == "wrd")
 
-    def _relaxed(self, q, p, ids, threshold=np.inf, centroid_parts=None):
+    def _relaxed(self, q, p, ids, threshold=np.inf, tail_sq=None):
         """Relaxed bounds of documents ``ids`` (early-stopped at ``threshold``) and the share of products computed
-        per document (1: the full bound). ``centroid_parts``: the tail terms from :meth:`_centroids`."""
+        per document (1: the full bound). ``tail_sq``: the tail terms from :meth:`_centroids`, if already known."""
         bc = self.bound_codes
         is_wrd = self.measure == "wrd"
-        tail_sq = (self._centroids(self._query_centroid(q, p))[2] if centroid_parts is None
-                   else centroid_parts)
+        if tail_sq is None:
+            tail_sq = self._centroids(self._query_centroid(q, p))[2]
         qc, row_consts, pk, n_query = bc.query(np.asarray(q, np.float64), p, is_wrd)
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         return run_dynamic(relaxed_lower_bounds, bc.codes, bc.slot_start, bc.slot_consts, bc.block_consts, self.masses,
@@ -291,7 +283,7 @@ class Index:
         """Centroid and relaxed lower bounds of the query against every document (both ≤ exact)."""
         q, p, cq = self._query_parts(query, query_weights)
         centroid, _, tail_sq = self._centroids(cq)
-        relaxed, _ = self._relaxed(q, p, np.arange(len(self)), centroid_parts=tail_sq)
+        relaxed, _ = self._relaxed(q, p, np.arange(len(self)), tail_sq=tail_sq)
         return centroid, relaxed
 
     # -- exact ------------------------------------------------------------------------------------------
@@ -315,7 +307,7 @@ class Index:
 
             def solve(ids):
                 ids = np.asarray(ids, dtype=np.int64)
-                return one_against_many(sx, None, self._packed, ids, self.measure) if ids.size else np.zeros(0)
+                return one_against_many(sx, self._packed, ids, self.measure) if ids.size else np.zeros(0)
             return solve
 
         def solve_any(ids):  # other dtypes: the batch reads both sides in float64, as wrd/wmd do
@@ -358,7 +350,7 @@ class Index:
         solved[seed] = True
         # the rest: relaxed bounds only where the centroid cannot rule out, stopped once they reach kth
         rest_ids = np.nonzero(~solved & (centroid < kth))[0]
-        rel, work = self._relaxed(q, p, rest_ids, kth, centroid_parts=tail_sq)
+        rel, work = self._relaxed(q, p, rest_ids, kth, tail_sq=tail_sq)
         relaxed[rest_ids] = rel
         bound[rest_ids] = np.maximum(centroid[rest_ids], rel)
         cand = np.nonzero((bound < kth) & ~solved)[0]  # kth only decreases: nothing else can enter

@@ -48,7 +48,7 @@ from numba import njit, prange
 
 from kexue.textsim.problems import unit_rows
 from kexue.textsim.simd_kernels import (BIG as _BIG, BLOCK_FIELDS, OFFSET, QMAX, ROW_FIELDS, ROWS, SLOT_FIELDS,
-                                        block_rows, block_rows_1, block_rows_2, block_rows_3)
+                                        block_rows)
 
 _EPS32 = float(np.finfo(np.float32).eps)
 _U32 = _EPS32 / 2  # unit roundoff of float32
@@ -87,14 +87,16 @@ def principal_rotation(units: np.ndarray, *, max_rows: int = 100_000, seed: int 
     return np.ascontiguousarray(q.T)
 
 
-def quantize_unit_rows(units: np.ndarray):
-    """int8 codes ``k``, scales ``s`` and residual norms ``‖u − s k‖`` (rounded up) of the rows of ``units``.
+def quantize_rows(rows: np.ndarray, levels: int = 127):
+    """Integer codes ``k`` (``|k| ≤ levels``; int8 up to 127, else int16), scales ``s`` and residual norms
+    ``‖x − s k‖`` (rounded up) of the rows ``x`` of ``rows``, one scale per row (``s = max|x| / levels``).
 
     Zero rows get code 0, scale 0 and residual 0 (their dot product with anything is exactly 0).
     """
-    scales = np.abs(units).max(axis=1) / 127.0
-    codes = np.rint(units / np.where(scales > 0, scales, 1.0)[:, None]).astype(np.int8)
-    residual = np.linalg.norm(units - scales[:, None] * codes, axis=1)
+    scales = np.abs(rows).max(axis=1) / float(levels)
+    dtype = np.int8 if levels <= 127 else np.int16
+    codes = np.rint(rows / np.where(scales > 0, scales, 1.0)[:, None]).astype(dtype)
+    residual = np.linalg.norm(rows - scales[:, None] * codes, axis=1)
     return codes, scales, residual * (1.0 + 1e-12) + 1e-15
 
 
@@ -112,7 +114,7 @@ class CorpusCodes:
     """
 
     rotation: np.ndarray  # (d, d) float64
-    codes: np.ndarray  # int8, flat, block-major (see the class docstring)
+    codes: np.ndarray  # uint8 (code + 128), flat, block-major (see the class docstring)
     slot_start: np.ndarray  # (n_docs + 1,) int64
     slot_consts: np.ndarray  # (n_slots / 8, 2, 8) float32: a, c of each group of 8 slots
     block_consts: np.ndarray  # (n_blocks, n_slots / 8, 3, 8) float32: β, τ and kn after each block
@@ -143,7 +145,7 @@ class CorpusCodes:
             rotation = principal_rotation(units)
         rotated = np.zeros((n_tok, d_pad))
         rotated[:, :d] = units @ rotation.T
-        codes, scales, _ = quantize_unit_rows(rotated)
+        codes, scales, _ = quantize_rows(rotated)
         # ‖h_b(e)‖, the residual of the head after each block (the bound pairs it with ‖h_b(w)‖); R is orthogonal
         # and R u, R v are computed only to ~1e-13 in float64: 1e-10 covers both, generously
         err = (rotated - scales[:, None] * codes).reshape(n_tok, n_blocks, BLOCK)
@@ -188,10 +190,10 @@ class CorpusCodes:
         return out
 
     def query(self, q: np.ndarray, p: np.ndarray, is_wrd: bool):
-        """Query-side arrays: rotated unit rows (heaviest first, padded to ``ROWS`` rows) as int8 codes with one
-        float32 scale per row and block (``w = σ q̂ + f``, ``|q̂| ≤ QMAX``), the kernel's offset correction, ρ, φ
-        (head norms of ``w`` and of the rounding ``f``), α, γ and the masses; zero-mass rows are dropped.
-        Returns them and the number of real rows."""
+        """Query-side arrays: the rotated unit rows (heaviest first, zero-mass rows dropped, padded to ``ROWS``
+        rows) as int8 codes with one float32 scale per row and block (``w = σ q̂ + f``, ``|q̂| ≤ QMAX``), the
+        kernel's per-row constants (σ, φ, ρ, α, −γ and the offset correction, see :func:`_query_codes`) and the
+        masses. Returns ``(codes, row_consts, masses, number of real rows)``."""
         keep = np.nonzero(p > 0)[0]
         # heaviest first, so that the partial sum reaches the threshold soonest; the order never changes the bound
         keep = keep[np.argsort(-p[keep], kind="stable")]
@@ -292,7 +294,7 @@ def _scatter_blocked(codes, offsets, slot_start, d_pad, out):
             for h in range(d_pad):
                 b = h // BLOCK
                 g = (h - b * BLOCK) // 4
-                out[b * n_slots * BLOCK + slot_start[k] * BLOCK + g * 4 * n8 + 4 * j + h % 4] = codes[row, h] + 128
+                out[b * n_slots * BLOCK + slot_start[k] * BLOCK + g * 4 * n8 + 4 * j + h % 4] = codes[row, h] + OFFSET
 
 
 @njit(cache=True, inline="always")
@@ -354,20 +356,9 @@ def relaxed_lower_bounds(codes, slot_start, slot_consts, block_consts, masses, o
                     for j in range(n8):
                         best_d[j] = BIG
                 for i0 in range(0, mq, ROWS):
-                    last_b = b == n_blocks - 1
-                    left = n_query - i0
-                    if left >= ROWS:
-                        rows_sum += block_rows(codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts,
-                                               b, row_consts, best_d, last_b, p, m_row, not is_wrd, b == 0)
-                    elif left == 3:
-                        rows_sum += block_rows_3(codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts,
-                                                 b, row_consts, best_d, last_b, p, m_row, not is_wrd, b == 0)
-                    elif left == 2:
-                        rows_sum += block_rows_2(codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts,
-                                                 b, row_consts, best_d, last_b, p, m_row, not is_wrd, b == 0)
-                    else:
-                        rows_sum += block_rows_1(codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts,
-                                                 b, row_consts, best_d, last_b, p, m_row, not is_wrd, b == 0)
+                    rows_sum += block_rows(n_query - i0, codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts,
+                                           block_consts, b, row_consts, best_d, b == n_blocks - 1, p, m_row,
+                                           not is_wrd, b == 0)
                     side = _combine(rows_sum, tail_sq, is_wrd)
                     last = min(i0 + ROWS, n_query)
                     cells += (last - i0) * BLOCK

@@ -1,6 +1,6 @@
 """The relaxed bound's inner kernel, written as LLVM vector code: one dimension block for four query rows.
 
-``block_rows(codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts, b, row_consts, best_d, with_cols,
+``block_rows(nrows, codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts, b, row_consts, best_d, with_cols,
 p, m_row, take_sqrt, first)`` takes one document (``n8`` token slots from slot ``s0``, a multiple of 8; its block of codes
 at ``codes[base:]`` as unsigned bytes ``k + 128``, in groups of four dimensions: group ``g`` holds, for token
 ``j``, the four bytes ``codes[base + 4·n8·g + 4j : … + 4]``), the four query rows ``i0 … i0+3`` (int8 codes
@@ -43,7 +43,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-ROWS = 4  # query rows per call (the last group of a query may have 1–3, see block_rows_1 … block_rows_3)
+ROWS = 4  # query rows per call (the last group of a query may have 1–3)
 BIG = 1e30  # "no token": a finite stand-in for +inf in the cost keys, so minima vectorise
 QMAX = 64  # largest |query code|: keeps each pair of byte products below 2^15
 OFFSET = 128  # corpus codes are stored as k + OFFSET (unsigned bytes)
@@ -215,22 +215,32 @@ class _Emitter:
         return delta
 
 
-def _make_block_rows(nrows: int):
-    @intrinsic
-    def block_rows(typingctx, codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts, b, row_consts,
-                   best_d, with_cols, p, m_row, take_sqrt, first):
-        sig = types.float64(codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts, b, row_consts, best_d,
-                            with_cols, p, m_row, take_sqrt, first)
+@intrinsic
+def block_rows(typingctx, nrows, codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts, b, row_consts,
+               best_d, with_cols, p, m_row, take_sqrt, first):
+    """The kernel of the module docstring for ``min(nrows, ROWS)`` query rows from ``i0``: four, or the 1–3 left
+    at the end of a query, so that no padding rows are computed. One body per row count, chosen at run time."""
+    args_ty = (codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts, b, row_consts, best_d, with_cols,
+               p, m_row, take_sqrt, first)
+    sig = types.float64(nrows, *args_ty)
 
-        def codegen(context, builder, signature, args):
-            return _Emitter(context, builder, signature, args, nrows).emit()
+    def codegen(context, builder, signature, args):
+        inner = types.float64(*signature.args[1:])
+        count, rest = args[0], args[1:]
+        merge = builder.append_basic_block("rows.merge")
+        cases = [builder.append_basic_block(f"rows.{r}") for r in range(1, ROWS + 1)]
+        switch = builder.switch(count, cases[-1])  # ROWS or more: the full group
+        results = []
+        for r, block in zip(range(1, ROWS + 1), cases):
+            if r < ROWS:
+                switch.add_case(ir.Constant(count.type, r), block)
+            builder.position_at_end(block)
+            results.append((_Emitter(context, builder, inner, rest, r).emit(), builder.block))
+            builder.branch(merge)
+        builder.position_at_end(merge)
+        phi = builder.phi(ir.DoubleType())
+        for value, block in results:
+            phi.add_incoming(value, block)
+        return phi
 
-        return sig, codegen
-
-    block_rows.__doc__ = f"The kernel of the module docstring for {nrows} query row(s) from ``i0``."
-    return block_rows
-
-
-block_rows = _make_block_rows(ROWS)
-# the last group of a query's rows when their number is not a multiple of ROWS: no padding rows computed
-block_rows_1, block_rows_2, block_rows_3 = (_make_block_rows(r) for r in (1, 2, 3))
+    return sig, codegen
