@@ -33,7 +33,7 @@ from kexue.textsim.quantized_bounds import BLOCK, CorpusCodes, quantize_rows, re
 
 _EPS32 = float(np.finfo(np.float32).eps)
 _EPS64 = float(np.finfo(np.float64).eps)
-_FORMAT = 4
+_FORMAT = 5
 _ARRAYS = ("vectors", "norms", "masses", "centroid_codes", "centroid_scale", "centroid_resid", "centroid_sq",
            "lengths", "offsets")
 
@@ -208,8 +208,8 @@ class Index:
         n_tokens = int(index.offsets[-1])
         index.bound_codes = CorpusCodes(**codes)
         if (index.vectors.shape != (n_tokens, meta["dim"]) or index.centroid_codes.shape[1] != len(index.lengths)
-                or len(index.bound_codes.slot_start) != len(index.lengths) + 1
-                or index.bound_codes.codes.size != index.bound_codes.slot_start[-1] * index.bound_codes.d_pad):
+                or index.bound_codes.n_vec != -(-n_tokens // 8)
+                or index.bound_codes.codes.size != index.bound_codes.n_vec * 8 * index.bound_codes.d_pad):
             raise ValueError(f"index folder {path} has arrays of inconsistent shapes; write it again")
         index.measure, index.dim, index.batch_size = meta["measure"], meta["dim"], meta["batch_size"]
         index.weights = None if flat is None else np.split(flat, index.offsets[1:-1])
@@ -274,10 +274,19 @@ class Index:
         if tail_sq is None:
             tail_sq = self._centroids(self._query_centroid(q, p))[2]
         qc, row_consts, pk, n_query = bc.query(np.asarray(q, np.float64), p, is_wrd)
-        ids = np.ascontiguousarray(ids, dtype=np.int64)
-        return run_dynamic(relaxed_lower_bounds, bc.codes, bc.slot_start, bc.slot_consts, bc.block_consts, self.masses,
-                           self.offsets, ids, qc, row_consts, pk, n_query, is_wrd,
-                           tail_sq, float(threshold), n_chunks(len(ids)))
+        ids = np.asarray(ids, dtype=np.int64)
+        order = None
+        if ids.size > 1 and np.any(ids[1:] < ids[:-1]):  # the kernel takes documents in corpus order
+            order = np.argsort(ids, kind="stable")
+            ids = ids[order]
+        bounds, work = run_dynamic(relaxed_lower_bounds, bc.codes, bc.tok_consts, bc.block_consts, self.masses,
+                                   self.offsets, np.ascontiguousarray(ids), qc, row_consts, pk, n_query, is_wrd,
+                                   tail_sq, float(threshold), n_chunks(len(ids)))
+        if order is not None:
+            inverse = np.empty_like(order)
+            inverse[order] = np.arange(len(order))
+            bounds, work = bounds[inverse], work[inverse]
+        return bounds, work
 
     def bounds(self, query, query_weights=None) -> tuple[np.ndarray, np.ndarray]:
         """Centroid and relaxed lower bounds of the query against every document (both ≤ exact)."""

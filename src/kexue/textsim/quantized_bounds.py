@@ -33,10 +33,12 @@ corpus-token product; this module gets most documents ruled out after a fraction
 4. **Early stopping.** The bound only grows with rows and blocks, so a document stops as soon as it reaches the
    threshold (the current k-th distance), after any group of query rows (heaviest first) in any block.
 
-Layout: documents are padded to multiples of 8 tokens ("slots") and their codes stored block-major — block
-``b`` of every document forms one contiguous stream, in groups of four dimensions within a document — so a document
-stopped early reads only its first blocks, sequentially. The inner loop is explicit vector code
-(:mod:`kexue.textsim.simd_kernels`).
+Layout: the tokens of all documents, in corpus order and without padding between documents, are grouped eight
+to a vector, and the codes stored block-major — block ``b`` of the whole corpus is one contiguous stream — so a
+run of consecutive documents still open is one stretch of the stream, and a document stopped early reads only its
+first blocks. Documents are refined ``GROUP`` at a time: for each block and group of four query rows, one kernel
+call per run of open documents computes the keys of every token, and each document then takes its own row
+minima. The inner loops are explicit vector code (:mod:`kexue.textsim.simd_kernels`).
 """
 
 from __future__ import annotations
@@ -47,14 +49,15 @@ import numpy as np
 from numba import njit, prange
 
 from kexue.textsim.problems import unit_rows
-from kexue.textsim.simd_kernels import (BIG as _BIG, BLOCK_FIELDS, OFFSET, QMAX, ROW_FIELDS, ROWS, SLOT_FIELDS,
-                                        block_rows)
+from kexue.textsim.simd_kernels import (BIG as _BIG, BLOCK_FIELDS, OFFSET, QMAX, ROW_FIELDS, ROWS, TOKEN_FIELDS,
+                                        doc_rows, stream_rows)
 
 _EPS32 = float(np.finfo(np.float32).eps)
 _U32 = _EPS32 / 2  # unit roundoff of float32
 _ROUNDING = 64 * _U32  # relative slack for the float32 evaluation of a cost from its parts (≈ 25 u needed)
 BLOCK = 96  # rotated dimensions per block
-LANES = 8  # corpus tokens per vector: documents are padded to a multiple
+LANES = 8  # corpus tokens per vector (documents share vectors: no padding between them)
+GROUP = 64  # documents whose bounds are refined together (scratch arrays stay in cache)
 BIG = np.float32(_BIG)
 
 
@@ -104,22 +107,23 @@ def quantize_rows(rows: np.ndarray, levels: int = 127):
 class CorpusCodes:
     """The corpus side of the bound, in the layout the kernel reads.
 
-    Document ``k`` has ``n8_k`` padded token slots starting at ``slot_start[k]``; its block ``b`` of codes
-    (bytes ``k + 128``, four dimensions per token at a time) starts at ``codes[b·n_slots·BLOCK +
-    slot_start[k]·BLOCK]``. Per slot (float32), with δ = 1 (WRD) or ‖x‖ (WMD) and κ = ½ (WRD) or 1 (WMD):
-    ``a`` = δ s, ``c`` = δ·slack, and per block ``beta`` = κ δ² ‖head_b(R u)‖² rounded down (``BIG`` for padding
-    and zero-mass tokens), ``tail`` = δ ‖head_b(e)‖ and ``kn`` = δ s ‖head_b(k)‖, so that the head cost after block b
-    is at least ``α_i + β_j − γ_i (a_j P_ij + ρ_i tail_j + φ_i kn_j + c_j)`` (see
+    Tokens are numbered across the corpus (document ``k`` holds tokens ``offsets[k] … offsets[k+1] − 1``) and
+    grouped eight to a vector, with no padding between documents (only after the last token). Block ``b`` of
+    vector ``v`` is ``BLOCK·8`` bytes ``k + 128`` from ``codes[(b·n_vec + v)·BLOCK·8]``, in groups of four
+    dimensions (four bytes per token, the eight tokens in turn): one block of the whole corpus is one stream, and
+    a run of consecutive documents is one stretch of it. Per token (float32), with δ = 1 (WRD) or ‖x‖ (WMD) and
+    κ = ½ (WRD) or 1 (WMD): ``a`` = δ s, ``c`` = δ·slack, and per block ``beta`` = κ δ² ‖head_b(R u)‖² rounded down
+    (``BIG`` for padding and zero-mass tokens), ``tail`` = δ ‖head_b(e)‖ and ``kn`` = δ s ‖head_b(k)‖, so that the
+    head cost after block b is at least ``α_i + β_j − γ_i (a_j P_ij + ρ_i tail_j + φ_i kn_j + c_j)`` (see
     :mod:`kexue.textsim.simd_kernels`).
     """
 
     rotation: np.ndarray  # (d, d) float64
     codes: np.ndarray  # uint8 (code + 128), flat, block-major (see the class docstring)
-    slot_start: np.ndarray  # (n_docs + 1,) int64
-    slot_consts: np.ndarray  # (n_slots / 8, 2, 8) float32: a, c of each group of 8 slots
-    block_consts: np.ndarray  # (n_blocks, n_slots / 8, 3, 8) float32: β, τ and kn after each block
+    tok_consts: np.ndarray  # (n_vec, 2, 8) float32: a, c of each vector of 8 tokens
+    block_consts: np.ndarray  # (n_blocks, n_vec, 3, 8) float32: β, τ and kn after each block
 
-    FIELDS = ("rotation", "codes", "slot_start", "slot_consts", "block_consts")
+    FIELDS = ("rotation", "codes", "tok_consts", "block_consts")
 
     @property
     def nbytes(self) -> int:
@@ -150,11 +154,8 @@ class CorpusCodes:
         # and R u, R v are computed only to ~1e-13 in float64: 1e-10 covers both, generously
         err = (rotated - scales[:, None] * codes).reshape(n_tok, n_blocks, BLOCK)
         residual = np.sqrt(np.cumsum((err ** 2).sum(2), axis=1)) * (1.0 + 1e-12) + 1e-15 + 1e-10 * (norms > 0)[:, None]
-        lengths = np.diff(offsets)
-        n8 = -(-lengths // LANES) * LANES
-        slot_start = np.concatenate([[0], np.cumsum(n8)]).astype(np.int64)
-        slot_of = np.repeat(slot_start[:-1] - offsets[:-1], lengths) + np.arange(n_tok)
-        n_slots = int(slot_start[-1])
+        n_vec = -(-n_tok // LANES)
+        n_pad = n_vec * LANES
         live = masses > 0  # zero-mass tokens are in no feasible plan: left out (the bound stays valid)
         slack = dot_slack(d_pad)
         # head part of the cost after block b, for x_j = δ_j u_j (δ = 1 for WRD, ‖x_j‖ for WMD):
@@ -163,24 +164,31 @@ class CorpusCodes:
         delta = np.ones(n_tok) if is_wrd else norms
         kappa = 0.5 if is_wrd else 1.0
         head_sq = np.cumsum((rotated ** 2).reshape(n_tok, n_blocks, BLOCK).sum(2), axis=1)
-        a = np.zeros(n_slots, np.float32)
-        beta = np.full((n_blocks, n_slots), BIG, np.float32)
-        c = np.zeros(n_slots, np.float32)
-        tail = np.zeros((n_blocks, n_slots), np.float32)
-        a[slot_of] = delta * scales
-        beta[:, slot_of[live]] = _down32(kappa * (delta[live] ** 2) * head_sq[live].T * (1.0 - _ROUNDING))
-        c[slot_of] = _up32(delta * slack + 1e-12)
-        tail[:, slot_of] = _up32(delta[:, None] * residual * (1.0 + 1e-12)).T
-        kn = np.zeros((n_blocks, n_slots), np.float32)  # δ s ‖head_b(k)‖: multiplies the query's rounding φ
+        a = np.zeros(n_pad, np.float32)
+        beta = np.full((n_blocks, n_pad), BIG, np.float32)
+        c = np.zeros(n_pad, np.float32)
+        tail = np.zeros((n_blocks, n_pad), np.float32)
+        a[:n_tok] = delta * scales
+        beta[:, np.nonzero(live)[0]] = _down32(kappa * (delta[live] ** 2) * head_sq[live].T * (1.0 - _ROUNDING))
+        c[:n_tok] = _up32(delta * slack + 1e-12)
+        tail[:, :n_tok] = _up32(delta[:, None] * residual * (1.0 + 1e-12)).T
+        kn = np.zeros((n_blocks, n_pad), np.float32)  # δ s ‖head_b(k)‖: multiplies the query's rounding φ
         code_sq = np.cumsum((codes.astype(np.float64) ** 2).reshape(n_tok, n_blocks, BLOCK).sum(2), axis=1)
-        kn[:, slot_of] = _up32(delta[:, None] * scales[:, None] * np.sqrt(code_sq) * (1.0 + 1e-12)).T
+        kn[:, :n_tok] = _up32(delta[:, None] * scales[:, None] * np.sqrt(code_sq) * (1.0 + 1e-12)).T
         fields = {"a": a, "c": c, "kn": kn, "beta": beta, "tail": tail}
-        slot_consts = np.stack([fields[f].reshape(-1, LANES) for f in SLOT_FIELDS], axis=1)
+        tok_consts = np.stack([fields[f].reshape(-1, LANES) for f in TOKEN_FIELDS], axis=1)
         block_consts = np.stack([fields[f].reshape(n_blocks, -1, LANES) for f in BLOCK_FIELDS], axis=2)
-        flat = np.full(n_slots * d_pad, OFFSET, np.uint8)  # padding: code 0
-        _scatter_blocked(codes, offsets, slot_start, d_pad, flat)
-        return cls(rotation=rotation, codes=flat, slot_start=slot_start, slot_consts=slot_consts,
-                   block_consts=block_consts)
+        # (token, dimension) → (block, vector, group of four dimensions, lane, dimension in the group)
+        padded = np.zeros((n_pad, d_pad), np.int16)
+        padded[:n_tok] = codes
+        blocked = padded.reshape(n_vec, LANES, n_blocks, BLOCK // 4, 4).transpose(2, 0, 3, 1, 4)
+        flat = np.ascontiguousarray((blocked + OFFSET).astype(np.uint8)).reshape(-1)
+        return cls(rotation=rotation, codes=flat, tok_consts=tok_consts, block_consts=block_consts)
+
+    @property
+    def n_vec(self) -> int:
+        """Vectors of eight tokens (the last one padded)."""
+        return self.tok_consts.shape[0]
 
     def rotate(self, rows: np.ndarray) -> np.ndarray:
         """``rows @ R.T`` padded with zero columns to ``d_pad`` (float64)."""
@@ -281,22 +289,6 @@ def _rotate(rows, rotation):
     return out
 
 
-@njit(cache=True, parallel=True)
-def _scatter_blocked(codes, offsets, slot_start, d_pad, out):
-    """Block b of document k (``BLOCK × n8_k`` bytes ``k + 128``) at ``b·n_slots·BLOCK + slot_start[k]·BLOCK``,
-    in groups of four dimensions (group g: four bytes per token, token after token): one block of all documents
-    is one contiguous stream, so documents stopped early read only their first blocks, sequentially."""
-    n_slots = slot_start[-1]
-    for k in prange(offsets.shape[0] - 1):
-        n8 = slot_start[k + 1] - slot_start[k]
-        for j in range(offsets[k + 1] - offsets[k]):
-            row = offsets[k] + j
-            for h in range(d_pad):
-                b = h // BLOCK
-                g = (h - b * BLOCK) // 4
-                out[b * n_slots * BLOCK + slot_start[k] * BLOCK + g * 4 * n8 + 4 * j + h % 4] = codes[row, h] + OFFSET
-
-
 @njit(cache=True, inline="always")
 def _combine(rows_sum, tail_sq, is_wrd):
     """The bound from the head rows' sum and the tail centroid term: WRD ``rows + ½‖Δc_t‖²`` (the cost splits
@@ -312,72 +304,119 @@ def _finish(key, is_wrd):
 
 
 @njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
-def relaxed_lower_bounds(codes, slot_start, slot_consts, block_consts, masses, offsets, doc_ids, qc, row_consts, p,
-                         n_query, is_wrd, tail_lb, threshold, n_chunks):
-    """Lower bounds of the query against documents ``doc_ids``, block by block, stopping at ``threshold``.
+def relaxed_lower_bounds(codes, tok_consts, block_consts, masses, offsets, doc_ids, qc, row_consts, p, n_query, is_wrd,
+                         tail_lb, threshold, n_chunks):
+    """Lower bounds of the query against documents ``doc_ids`` (ascending), block by block, stopping at ``threshold``.
 
     After block b: ``H = Σ_i p_i min_j c_head(i, j)`` over the leading dimensions and the tail centroid term
-    ``T = ‖(c_q − c_k)_tail‖²`` (``tail_lb[k, b]`` ≤ T after block b), combined by
-    :func:`_combine`. A row not yet processed in a block keeps its previous block's term (also a bound).
-    Returns the bounds (a value ≥ ``threshold`` with ``work < 1`` means "ruled out", not the full bound) and the
-    share of the full products computed per document (1: full bound).
+    ``T = ‖(c_q − c_k)_tail‖²`` (``tail_lb[k, b]`` ≤ T after block b), combined by :func:`_combine`. A row not yet
+    processed in a block keeps its previous block's term (also a bound).
+
+    Documents are taken ``GROUP`` at a time (consecutive in ``doc_ids``); for each block and group of four query
+    rows, the documents still open form runs of consecutive token vectors, each run is one kernel call
+    (:func:`stream_rows`), and each document then takes its own row minima (:func:`doc_rows`) and stops once its
+    bound reaches ``threshold``. Returns the bounds (a value ≥ ``threshold`` with ``work < 1`` means "ruled out",
+    not the full bound) and the share of the full products computed per document (1: full bound).
     """
     n_ids = doc_ids.shape[0]
     mq, d_pad = qc.shape
     n_blocks = block_consts.shape[0]
-    n_slots = slot_start[-1]
+    n_vec = tok_consts.shape[0]
+    vbytes = BLOCK * LANES
     out = np.empty(n_ids)
     work = np.empty(n_ids)
-    max_n8 = LANES
-    for t in range(n_ids):
-        k = doc_ids[t]
-        max_n8 = max(max_n8, slot_start[k + 1] - slot_start[k])
     per = (n_ids + n_chunks - 1) // n_chunks
     full_cells = max(1, n_query) * d_pad
     for ch in prange(n_chunks):
-        P = np.empty((mq, max_n8), np.float32)
-        best_d = np.empty(max_n8, np.float32)
-        m_row = np.empty(mq)
-        for t in range(ch * per, min(n_ids, (ch + 1) * per)):
-            k = doc_ids[t]
-            s0 = slot_start[k]
-            n8 = slot_start[k + 1] - s0
-            cells = 0  # P and m_row need no clearing: block 0 writes them without reading
-            rows_sum = 0.0  # Σ_i p_i m_row[i]
-            value = 0.0
-            stopped = False
+        c0 = ch * per
+        c1 = min(n_ids, c0 + per)
+        width = LANES  # the widest group's span of tokens, for the scratch arrays
+        for g0 in range(c0, c1, GROUP):
+            g1 = min(c1, g0 + GROUP)
+            v_lo = offsets[doc_ids[g0]] // LANES
+            v_hi = (offsets[doc_ids[g1 - 1] + 1] + LANES - 1) // LANES
+            width = max(width, (v_hi - v_lo) * LANES)
+        P = np.empty((mq, width), np.float32)
+        keys = np.empty((ROWS, width + LANES), np.float32)  # slack: row_minima reads whole vectors
+        best_d = np.empty(width + LANES, np.float32)
+        m_row = np.empty((GROUP, mq))
+        rows_sum = np.empty(GROUP)
+        cells = np.empty(GROUP, np.int64)
+        open_ = np.empty(GROUP, np.bool_)
+        for g0 in range(c0, c1, GROUP):
+            g1 = min(c1, g0 + GROUP)
+            v_lo = offsets[doc_ids[g0]] // LANES
+            for t in range(g0, g1):
+                open_[t - g0] = True
+                rows_sum[t - g0] = 0.0
+                cells[t - g0] = 0
+            n_open = g1 - g0
             for b in range(n_blocks):
-                h0 = b * BLOCK
-                h1 = h0 + BLOCK
-                base = b * n_slots * BLOCK + s0 * BLOCK
-                tail_sq = tail_lb[k, b]  # ≤ ‖(c_q − c_k)_tail‖² (0 after the last block)
-                side = _combine(rows_sum, tail_sq, is_wrd)
-                if b == n_blocks - 1:  # side_d from the full keys only
-                    for j in range(n8):
-                        best_d[j] = BIG
-                for i0 in range(0, mq, ROWS):
-                    rows_sum += block_rows(n_query - i0, codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts,
-                                           block_consts, b, row_consts, best_d, b == n_blocks - 1, p, m_row,
-                                           not is_wrd, b == 0)
-                    side = _combine(rows_sum, tail_sq, is_wrd)
-                    last = min(i0 + ROWS, n_query)
-                    cells += (last - i0) * BLOCK
-                    if side >= threshold and last < n_query:
-                        stopped = True
+                last_block = b == n_blocks - 1
+                if last_block:  # side_d from the full keys only
+                    best_d[:] = BIG
+                for i0 in range(0, n_query, ROWS):
+                    nr = min(ROWS, n_query - i0)
+                    # runs of open documents over consecutive vectors (a vector shared by two documents once)
+                    run0 = -1
+                    run1 = -1
+                    for t in range(g0, g1):
+                        if not open_[t - g0]:
+                            continue
+                        k = doc_ids[t]
+                        vs = offsets[k] // LANES
+                        ve = (offsets[k + 1] + LANES - 1) // LANES
+                        if run0 >= 0 and vs <= run1:
+                            run1 = max(run1, ve)
+                            continue
+                        if run0 >= 0:
+                            stream_rows(nr, codes, (b * n_vec + run0) * vbytes, run1 - run0, b * BLOCK,
+                                        (b + 1) * BLOCK, qc, i0, P, (run0 - v_lo) * LANES, tok_consts, block_consts,
+                                        b, run0, row_consts, keys, best_d, last_block, b == 0)
+                        run0 = vs
+                        run1 = ve
+                    if run0 >= 0:
+                        stream_rows(nr, codes, (b * n_vec + run0) * vbytes, run1 - run0, b * BLOCK, (b + 1) * BLOCK,
+                                    qc, i0, P, (run0 - v_lo) * LANES, tok_consts, block_consts, b, run0, row_consts,
+                                    keys, best_d, last_block, b == 0)
+                    # each open document: its row minima, the bound so far, and stop at the threshold
+                    for t in range(g0, g1):
+                        j = t - g0
+                        if not open_[j]:
+                            continue
+                        k = doc_ids[t]
+                        delta = doc_rows(keys, offsets[k] - v_lo * LANES, offsets[k + 1] - v_lo * LANES, nr,
+                                         row_consts, b, i0, p, m_row, j, b == 0, not is_wrd)
+                        rows_sum[j] += delta
+                        cells[j] += nr * BLOCK
+                        if i0 + nr < n_query:
+                            side = _combine(rows_sum[j], tail_lb[k, b], is_wrd)
+                            if side >= threshold:
+                                open_[j] = False
+                                n_open -= 1
+                                out[t] = side
+                                work[t] = cells[j] / full_cells
+                    if n_open == 0:
                         break
-                if stopped:
-                    value = side
+                if n_open == 0:
                     break
-                if b == n_blocks - 1:
-                    side_d = 0.0
-                    for j in range(offsets[k + 1] - offsets[k]):
-                        if masses[offsets[k] + j] > 0.0:
-                            side_d += masses[offsets[k] + j] * _finish(max(best_d[j], 0.0), is_wrd)
-                    value = max(rows_sum, side_d)
-                elif side >= threshold:
-                    value = side
-                    stopped = True
-                    break
-            out[t] = value
-            work[t] = cells / full_cells if stopped else 1.0
+                for t in range(g0, g1):
+                    j = t - g0
+                    if not open_[j]:
+                        continue
+                    k = doc_ids[t]
+                    if last_block:
+                        side_d = 0.0
+                        for tok in range(offsets[k], offsets[k + 1]):
+                            if masses[tok] > 0.0:
+                                side_d += masses[tok] * _finish(max(best_d[tok - v_lo * LANES], 0.0), is_wrd)
+                        out[t] = max(rows_sum[j], side_d)
+                        work[t] = 1.0
+                    else:
+                        side = _combine(rows_sum[j], tail_lb[k, b], is_wrd)
+                        if side >= threshold:
+                            open_[j] = False
+                            n_open -= 1
+                            out[t] = side
+                            work[t] = cells[j] / full_cells
     return out, work

@@ -1,36 +1,42 @@
-"""The relaxed bound's inner kernel, written as LLVM vector code: one dimension block for four query rows.
+"""The relaxed bound's inner kernels, written as LLVM vector code.
 
-``block_rows(nrows, codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts, b, row_consts, best_d, with_cols,
-p, m_row, take_sqrt, first)`` takes one document (``n8`` token slots from slot ``s0``, a multiple of 8; its block of codes
-at ``codes[base:]`` as unsigned bytes ``k + 128``, in groups of four dimensions: group ``g`` holds, for token
-``j``, the four bytes ``codes[base + 4·n8·g + 4j : … + 4]``), the four query rows ``i0 … i0+3`` (int8 codes
-``qc`` with ``|q̂| ≤ 64``) and the rotated dimensions ``h0 ≤ h < h1`` of block ``b``, and
+**``stream_rows``** — one dimension block of up to four query rows against a run of consecutive corpus token
+vectors. ``stream_rows(nrows, codes, base, nvec, h0, h1, qc, i0, P, col, tok_consts, block_consts, b, v0,
+row_consts, keys, best_d, with_cols, first)`` reads ``nvec`` vectors of eight tokens each (global vectors
+``v0 …``; the block's codes of vector ``v`` are ``BLOCK·8`` bytes ``k + 128`` from ``codes[base + (v − v0)·BLOCK·8]``,
+in groups of four dimensions: group ``g`` holds the four bytes of each of the eight tokens, token after token),
+the query rows ``i0 … i0 + nrows − 1`` (int8 codes ``qc`` with ``|q̂| ≤ 64``) and the rotated dimensions
+``h0 ≤ h < h1`` of block ``b``, and for every token ``j`` of the run (local column ``col + 8(v − v0) + lane``)
 
 1. adds the block to the partial dot products, in exact integer arithmetic:
    ``P[i, j] += σ_i · (Σ_h q̂[i, h] · (k_jh + 128) − qoff_i)`` with ``qoff_i = 128 Σ_h q̂[i, h]``;
 2. turns them into cost keys (the bounds of :mod:`kexue.textsim.quantized_bounds`)
 
-       key_ij = α_i + β_j − γ_i (a_j P[i, j] + ρ_i τ_j + φ_i kn_j + c_j);
+       key_ij = α_i + β_j − γ_i (a_j P[i, j] + ρ_i τ_j + φ_i kn_j + c_j),
 
-3. lowers ``best_d[j]`` to ``min_i key_ij`` (if ``with_cols``), raises ``m_row[i]`` to ``min_j key_ij`` (its
-   square root if ``take_sqrt``; the larger of two bounds is a bound) and returns ``Σ_i p_i`` times the rise.
+   stores ``key_ij − α_i`` in ``keys[i − i0, j]`` and, if ``with_cols``, lowers ``best_d[j]`` to ``min_i key_ij``.
 
-With ``first`` (block 0) the previous ``P`` and ``m_row`` are taken as 0 without being read, so a document
-needs no clearing.
+With ``first`` (block 0) the previous ``P`` is taken as 0 without being read. Tokens of several documents share
+a vector: the run covers whole vectors, and :func:`doc_rows` takes each document's minimum over its own
+columns afterwards, so documents need no padding.
 
-Per 8-slot group ``s``, ``slot_consts[s]`` holds the rows ``a, c`` and ``block_consts[b, s]`` the rows
-``β, τ, kn`` of block ``b`` (8 lanes each); per block and query row, ``row_consts[b, i]`` holds ``σ, φ, ρ, α, −γ``
-and ``qoff`` (its int32 bits). Packing them keeps the
-number of live pointers small: with one array per quantity the call spent as long on reloading spilled
-addresses as on the products.
+**``doc_rows``** — one document's row terms from its columns ``t0 ≤ j < t1``: ``min_j keys[r, j]`` for the
+four rows at once (whole vectors, the last one overlapping the previous, which a minimum does not mind, or one
+vector with the lanes past ``t1`` masked when the document has fewer than eight tokens; ``keys`` needs eight
+columns of slack at the end), then the row terms and their rise (see :func:`doc_rows`).
+
+Per vector ``v``, ``tok_consts[v]`` holds the rows ``a, c`` and ``block_consts[b, v]`` the rows ``β, τ, kn`` of
+block ``b`` (8 lanes each); per block and query row, ``row_consts[b, i]`` holds ``σ, φ, ρ, α, −γ`` and ``qoff``
+(its int32 bits). Packing them keeps the number of live pointers small: with one array per quantity the call
+spent as long on reloading spilled addresses as on the products.
 
 Step 1 is ``vpmaddubsw`` + ``vpmaddwd`` on AVX2: 32 byte products per two instructions, about twice the rate
 of widening the codes to float32 for FMAs. The ranges make it exact: a pair of products is at most
 ``2·255·64 = 32640`` (no 16-bit saturation) and a block sum fits easily in 32 bits. Vectorising over tokens
 rather than dimensions needs no horizontal sums, and the keys are computed while the sums are in registers.
 numba vectorises neither loop by itself, hence explicit vector IR; where AVX2 is missing the same integer
-arithmetic is written as plain LLVM vector IR (exact, slower). Padding rows must have ``α = BIG`` and
-``γ = 0`` (their keys then never win a minimum); ``h1 − h0`` must be a multiple of 4.
+arithmetic is written as plain LLVM vector IR (exact, slower). Padding tokens must have ``β = BIG`` (their keys
+then never win a minimum); ``h1 − h0`` must be a multiple of 4.
 """
 
 from __future__ import annotations
@@ -46,8 +52,9 @@ from numba.extending import intrinsic
 ROWS = 4  # query rows per call (the last group of a query may have 1–3)
 BIG = 1e30  # "no token": a finite stand-in for +inf in the cost keys, so minima vectorise
 QMAX = 64  # largest |query code|: keeps each pair of byte products below 2^15
+PREFETCH = 3072  # bytes of codes prefetched ahead: four vectors, about a DRAM latency at the kernel's pace
 OFFSET = 128  # corpus codes are stored as k + OFFSET (unsigned bytes)
-SLOT_FIELDS = ("a", "c")  # rows of slot_consts
+TOKEN_FIELDS = ("a", "c")  # rows of tok_consts
 BLOCK_FIELDS = ("beta", "tail", "kn")  # rows of block_consts
 ROW_FIELDS = ("sigma", "phi", "rho", "alpha", "neg_gamma", "qoff")  # entries of row_consts (qoff: int32 bits)
 _F32 = ir.FloatType()
@@ -69,8 +76,8 @@ def _splat(b, x, vty=_F32x8):
 
 
 class _Emitter:
-    NAMES = ("codes", "base", "n8", "h0", "h1", "qc", "i0", "P", "s0", "slot_consts", "block_consts", "b", "row_consts",
-             "best_d", "with_cols", "p", "m_row", "take_sqrt", "first")
+    NAMES = ("codes", "base", "nvec", "h0", "h1", "qc", "i0", "P", "col", "tok_consts", "block_consts", "b", "v0",
+             "row_consts", "keys", "best_d", "with_cols", "first")
 
     def __init__(self, context, builder, sig, args, nrows):
         self.context, self.builder, self.nrows = context, builder, nrows
@@ -81,6 +88,8 @@ class _Emitter:
         self.intp = self.v["base"].type
         mod = builder.module
         self.fma = cgutils.get_or_insert_function(mod, ir.FunctionType(_F32x8, [_F32x8] * 3), "llvm.fma.v8f32")
+        self.prefetch = cgutils.get_or_insert_function(
+            mod, ir.FunctionType(ir.VoidType(), [ir.IntType(8).as_pointer(), _I32, _I32, _I32]), "llvm.prefetch.p0i8")
         if _AVX2:
             self.pmaddubsw = cgutils.get_or_insert_function(mod, ir.FunctionType(_I16x16, [_I8x32, _I8x32]),
                                                             "llvm.x86.avx2.pmadd.ub.sw")
@@ -99,23 +108,12 @@ class _Emitter:
         """Pointer to a ``ty`` at element ``offset`` of the scalar pointer ``base``."""
         return self.builder.bitcast(self.builder.gep(base, [offset]), ty.as_pointer())
 
-    def vmin(self, x, y):
-        """``min(x, y)`` as compare-and-select: one ``vminps`` (keys are never NaN, so no NaN handling)."""
-        return self.builder.select(self.builder.fcmp_ordered("<", x, y), x, y)
-
     def vmin_stored(self, x, y):
         """``min(x, y)`` for a value stored back over ``x``: compare-and-select there becomes a masked store
         (``vmaskmovps``, microcoded and slow on AMD), so on AVX2 use ``vminps`` itself."""
         if _AVX2:
             return self.builder.call(self.minps, [x, y])
-        return self.vmin(x, y)
-
-    def hmin(self, x):
-        """Smallest of eight lanes, by halving."""
-        b = self.builder
-        for width in (4, 2, 1):
-            x = self.vmin(x, b.shuffle_vector(x, x, ir.Constant(_I32x8, [(i + width) % 8 for i in range(8)])))
-        return b.extract_element(x, ir.Constant(_I32, 0))
+        return _vmin(self.builder, x, y)
 
     def quad_dot(self, x, q):
         """Eight sums of four products ``Σ_t x[4l + t] q[4l + t]`` (``x`` unsigned, ``q`` signed bytes)."""
@@ -129,30 +127,34 @@ class _Emitter:
         return b.add(b.shuffle_vector(pairs, pairs, ir.Constant(_I32x8, list(range(0, 16, 2)))),
                      b.shuffle_vector(pairs, pairs, ir.Constant(_I32x8, list(range(1, 16, 2)))))
 
-    def columns(self, v0, nvec, row_best, with_cols):
-        """Accumulate, key and reduce the token vectors ``v0 … v0 + nvec − 1``."""
+    def columns(self, k0, nvec, with_cols):
+        """Accumulate, key and store the run's vectors ``k0 … k0 + nvec − 1``."""
         b, v = self.builder, self.v
         rc = self.rc
         # the sums start at −qoff: the codes' offset of 128 is taken off before the first product
         acc = [[cgutils.alloca_once_value(b, b.neg(_splat(b, rc[r]["qoff"], _I32x8))) for _ in range(nvec)]
                for r in range(self.nrows)]
-        stride = b.mul(v["n8"], self.const(4))  # bytes per group of four dimensions
-        doc = b.gep(self.codes0, [b.add(v["base"], b.mul(v0, self.const(32)))])
+        vbytes = b.mul(b.sub(v["h1"], v["h0"]), self.const(8))  # bytes of one vector's block
+        first_vec = b.gep(self.codes0, [b.add(v["base"], b.mul(k0, vbytes))])
         with cgutils.for_range(b, b.sdiv(b.sub(v["h1"], v["h0"]), self.const(4))) as loop:
-            g = loop.index
-            start = b.mul(g, stride)
-            xs = [b.load(self.at(doc, b.add(start, self.const(32 * k)), _I8x32), align=1) for k in range(nvec)]
+            start = b.mul(loop.index, self.const(32))
+            xs = [b.load(self.at(first_vec, b.add(start, b.mul(self.const(k), vbytes)), _I8x32), align=1)
+                  for k in range(nvec)]
+            for k in range(nvec):  # the codes PREFETCH bytes ahead: the first row group streams them from memory
+                addr = b.gep(first_vec, [b.add(start, b.add(b.mul(self.const(k), vbytes), self.const(PREFETCH)))])
+                b.call(self.prefetch, [addr, ir.Constant(_I32, 0), ir.Constant(_I32, 3), ir.Constant(_I32, 1)])
             for r in range(self.nrows):
-                q4 = b.load(self.at(self.qrow[r], b.mul(g, self.const(4)), _I32), align=1)
+                q4 = b.load(self.at(self.qrow[r], b.mul(loop.index, self.const(4)), _I32), align=1)
                 q = b.bitcast(_splat(b, q4, _I32x8), _I8x32)
                 for k in range(nvec):
                     slot = acc[r][k]
                     b.store(b.add(b.load(slot), self.quad_dot(xs[k], q)), slot)
         for k in range(nvec):
-            vec = b.add(v0, self.const(k))
-            col = b.mul(vec, self.const(8))
-            sc = b.gep(self.slots, [b.mul(vec, self.const(8 * len(SLOT_FIELDS)))])
-            av, cv = (b.load(self.at(sc, self.const(8 * f)), align=4) for f in range(len(SLOT_FIELDS)))
+            rel = b.add(k0, self.const(k))
+            vec = b.add(v["v0"], rel)
+            col = b.add(v["col"], b.mul(rel, self.const(8)))
+            tc = b.gep(self.tokens, [b.mul(vec, self.const(8 * len(TOKEN_FIELDS)))])
+            av, cv = (b.load(self.at(tc, self.const(8 * f)), align=4) for f in range(len(TOKEN_FIELDS)))
             bc = b.gep(self.blocks, [b.mul(vec, self.const(8 * len(BLOCK_FIELDS)))])
             bv, tv, knv = (b.load(self.at(bc, self.const(8 * f)), align=4) for f in range(len(BLOCK_FIELDS)))
             col_min = None
@@ -164,10 +166,10 @@ class _Emitter:
                 t = b.call(self.fma, [_splat(b, rc[r]["phi"]), knv, cv])
                 t = b.call(self.fma, [av, pv, b.call(self.fma, [_splat(b, rc[r]["rho"]), tv, t])])
                 y = b.call(self.fma, [_splat(b, rc[r]["neg_gamma"]), t, bv])  # key − α; may be < 0: still a bound
-                b.store(self.vmin(b.load(row_best[r]), y), row_best[r])
+                b.store(y, self.at(self.krow[r], col), align=4)
                 if with_cols:
                     key = b.fadd(_splat(b, rc[r]["alpha"]), y)
-                    col_min = key if col_min is None else self.vmin(col_min, key)
+                    col_min = key if col_min is None else _vmin(b, col_min, key)
             if with_cols:
                 dp = self.at(self.best_d, col)
                 b.store(self.vmin_stored(b.load(dp, align=4), col_min), dp, align=4)
@@ -179,9 +181,9 @@ class _Emitter:
         self.codes0 = self.ptr("codes", [self.const(0)])
         self.qrow = [self.ptr("qc", [rows[r], v["h0"]]) for r in range(self.nrows)]
         self.prow = [self.ptr("P", [rows[r], self.const(0)]) for r in range(self.nrows)]
-        self.slots = self.ptr("slot_consts", [b.sdiv(v["s0"], self.const(8)), self.const(0), self.const(0)])
-        self.blocks = self.ptr("block_consts", [v["b"], b.sdiv(v["s0"], self.const(8)), self.const(0),
-                                                self.const(0)])
+        self.krow = [self.ptr("keys", [self.const(r), self.const(0)]) for r in range(self.nrows)]
+        self.tokens = self.ptr("tok_consts", [self.const(0), self.const(0), self.const(0)])
+        self.blocks = self.ptr("block_consts", [v["b"], self.const(0), self.const(0), self.const(0)])
         self.best_d = self.ptr("best_d", [self.const(0)])
         self.rc = []
         for r in range(self.nrows):
@@ -189,58 +191,127 @@ class _Emitter:
             vals = {name: b.load(b.gep(base, [self.const(f)])) for f, name in enumerate(ROW_FIELDS)}
             vals["qoff"] = b.bitcast(vals["qoff"], _I32)
             self.rc.append(vals)
-        big = _splat(b, ir.Constant(_F32, BIG))
-        row_best = [cgutils.alloca_once_value(b, big) for _ in range(self.nrows)]
-        nv = b.sdiv(v["n8"], self.const(8))
+        nv = v["nvec"]
         with b.if_else(v["with_cols"]) as (then, otherwise):
             for branch, flag in ((then, True), (otherwise, False)):
                 with branch:
                     with cgutils.for_range(b, b.sdiv(nv, self.const(2))) as loop:
-                        self.columns(b.mul(loop.index, self.const(2)), 2, row_best, flag)
+                        self.columns(b.mul(loop.index, self.const(2)), 2, flag)
                     with b.if_then(b.icmp_signed("!=", b.srem(nv, self.const(2)), self.const(0))):
-                        self.columns(b.sub(nv, self.const(1)), 1, row_best, flag)
-        # row terms: m_i ← max(m_i, α_i + min_j (key − α) (or its square root)), both bounds; return
-        # Σ p_i (new − old). α + y in float64 adds no rounding.
-        f64 = ir.DoubleType()
-        sqrt = cgutils.get_or_insert_function(b.module, ir.FunctionType(f64, [f64]), "llvm.sqrt.f64")
-        delta = ir.Constant(f64, 0.0)
-        for r in range(self.nrows):
-            key = b.fadd(b.fpext(self.rc[r]["alpha"], f64), b.fpext(self.hmin(b.load(row_best[r])), f64))
-            key = b.select(v["take_sqrt"], b.call(sqrt, [key]), key)
-            mp = self.ptr("m_row", [rows[r]])
-            old = b.select(v["first"], ir.Constant(f64, 0.0), b.load(mp))
-            new = b.select(b.fcmp_ordered(">", key, old), key, old)
-            b.store(new, mp)
-            delta = b.fadd(delta, b.fmul(b.load(self.ptr("p", [rows[r]])), b.fsub(new, old)))
-        return delta
+                        self.columns(b.sub(nv, self.const(1)), 1, flag)
+
+
+def _vmin(b, x, y):
+    """``min(x, y)`` as compare-and-select: one ``vminps`` (keys are never NaN, so no NaN handling)."""
+    return b.select(b.fcmp_ordered("<", x, y), x, y)
+
+
+def _hmin(b, x):
+    """Smallest of eight lanes, by halving."""
+    for width in (4, 2, 1):
+        x = _vmin(b, x, b.shuffle_vector(x, x, ir.Constant(_I32x8, [(i + width) % 8 for i in range(8)])))
+    return b.extract_element(x, ir.Constant(_I32, 0))
 
 
 @intrinsic
-def block_rows(typingctx, nrows, codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts, b, row_consts,
-               best_d, with_cols, p, m_row, take_sqrt, first):
+def stream_rows(typingctx, nrows, codes, base, nvec, h0, h1, qc, i0, P, col, tok_consts, block_consts, b, v0,
+                row_consts, keys, best_d, with_cols, first):
     """The kernel of the module docstring for ``min(nrows, ROWS)`` query rows from ``i0``: four, or the 1–3 left
     at the end of a query, so that no padding rows are computed. One body per row count, chosen at run time."""
-    args_ty = (codes, base, n8, h0, h1, qc, i0, P, s0, slot_consts, block_consts, b, row_consts, best_d, with_cols,
-               p, m_row, take_sqrt, first)
-    sig = types.float64(nrows, *args_ty)
+    args_ty = (codes, base, nvec, h0, h1, qc, i0, P, col, tok_consts, block_consts, b, v0, row_consts, keys, best_d,
+               with_cols, first)
+    sig = types.void(nrows, *args_ty)
 
     def codegen(context, builder, signature, args):
-        inner = types.float64(*signature.args[1:])
+        inner = types.void(*signature.args[1:])
         count, rest = args[0], args[1:]
         merge = builder.append_basic_block("rows.merge")
         cases = [builder.append_basic_block(f"rows.{r}") for r in range(1, ROWS + 1)]
         switch = builder.switch(count, cases[-1])  # ROWS or more: the full group
-        results = []
         for r, block in zip(range(1, ROWS + 1), cases):
             if r < ROWS:
                 switch.add_case(ir.Constant(count.type, r), block)
             builder.position_at_end(block)
-            results.append((_Emitter(context, builder, inner, rest, r).emit(), builder.block))
+            _Emitter(context, builder, inner, rest, r).emit()
             builder.branch(merge)
         builder.position_at_end(merge)
-        phi = builder.phi(ir.DoubleType())
-        for value, block in results:
-            phi.add_incoming(value, block)
-        return phi
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def doc_rows(typingctx, keys, t0, t1, nrows, row_consts, b, i0, p, m_row, j, first, take_sqrt):
+    """One document's row terms for the rows ``i0 … i0 + nrows − 1`` just keyed by :func:`stream_rows`:
+    ``m = min(keys[r, t0:t1])`` (see the module docstring), then ``m_row[j, i] ← max(m_row[j, i], α_i + m)`` (its
+    square root if ``take_sqrt``; the larger of two bounds is a bound; the old value is 0 if ``first``); returns
+    ``Σ_i p_i`` times the rise. The four rows go together: one combined horizontal minimum, float64 vector
+    arithmetic after it. Rows past ``nrows`` (padding rows: ``p = 0``, ``α = BIG``) add nothing; ``t1 > t0``."""
+    sig = types.float64(keys, t0, t1, nrows, row_consts, b, i0, p, m_row, j, first, take_sqrt)
+
+    def codegen(context, builder, signature, args):
+        bld = builder
+        kty, _, _, _, rty, _, _, pty, mty = signature.args[:9]
+        keys_v, t0v, t1v, nr, rc_v, bv, i0v, p_v, m_v, jv, first, take_sqrt = args
+        keys_arr = context.make_array(kty)(context, bld, keys_v)
+        intp = t0v.type
+        n = bld.sub(t1v, t0v)
+        eight = ir.Constant(intp, 8)
+        big = _splat(bld, ir.Constant(_F32, BIG))
+        rows = [cgutils.get_item_pointer(context, bld, kty, keys_arr, [ir.Constant(intp, r), t0v]) for r in range(ROWS)]
+
+        def load(r, offset):
+            return bld.load(bld.bitcast(bld.gep(rows[r], [offset]), _F32x8.as_pointer()), align=4)
+
+        # the first vector with the lanes past t1 masked (documents of fewer than eight tokens), then whole vectors,
+        # the last one ending at t1 and overlapping the previous: no branch on the length
+        first_n = bld.trunc(bld.select(bld.icmp_signed("<", n, eight), n, eight), _I32)
+        mask = bld.icmp_signed("<", ir.Constant(_I32x8, list(range(8))), _splat(bld, first_n, _I32x8))
+        acc = [cgutils.alloca_once_value(bld, bld.select(mask, load(r, ir.Constant(intp, 0)), big))
+               for r in range(ROWS)]
+        with cgutils.for_range(bld, bld.sdiv(bld.sub(n, ir.Constant(intp, 1)), eight)) as more:
+            off = bld.mul(bld.add(more.index, ir.Constant(intp, 1)), eight)
+            last = bld.sub(n, eight)
+            off = bld.select(bld.icmp_signed("<", off, last), off, last)
+            for r in range(ROWS):
+                bld.store(_vmin(bld, bld.load(acc[r]), load(r, off)), acc[r])
+        x = [bld.load(a) for a in acc]
+        shuf = lambda u, w, idx: bld.shuffle_vector(u, w, ir.Constant(ir.VectorType(_I32, len(idx)), idx))
+        # four horizontal minima at once: halves, quarters, pairs
+        a01 = _vmin(bld, shuf(x[0], x[1], [0, 1, 2, 3, 8, 9, 10, 11]), shuf(x[0], x[1], [4, 5, 6, 7, 12, 13, 14, 15]))
+        a23 = _vmin(bld, shuf(x[2], x[3], [0, 1, 2, 3, 8, 9, 10, 11]), shuf(x[2], x[3], [4, 5, 6, 7, 12, 13, 14, 15]))
+        c = _vmin(bld, shuf(a01, a23, [0, 1, 4, 5, 8, 9, 12, 13]), shuf(a01, a23, [2, 3, 6, 7, 10, 11, 14, 15]))
+        m4 = _vmin(bld, shuf(c, c, [0, 2, 4, 6]), shuf(c, c, [1, 3, 5, 7]))  # <4 x float>: the rows' minima
+        f64x4 = ir.VectorType(ir.DoubleType(), 4)
+        i32x4 = ir.VectorType(_I32, 4)
+        live = bld.icmp_signed("<", ir.Constant(i32x4, list(range(4))),
+                               bld.shuffle_vector(bld.insert_element(ir.Constant(i32x4, ir.Undefined), bld.trunc(nr, _I32),
+                                                                     ir.Constant(_I32, 0)),
+                                                  ir.Constant(i32x4, ir.Undefined), ir.Constant(i32x4, [0] * 4)))
+        m4 = bld.select(live, m4, ir.Constant(ir.VectorType(_F32, 4), [0.0] * 4))
+        rc_arr = context.make_array(rty)(context, bld, rc_v)
+        alpha = ir.Constant(ir.VectorType(_F32, 4), ir.Undefined)
+        for r in range(ROWS):
+            ptr = cgutils.get_item_pointer(context, bld, rty, rc_arr,
+                                           [bv, bld.add(i0v, ir.Constant(intp, r)), ir.Constant(intp, 3)])
+            alpha = bld.insert_element(alpha, bld.load(ptr), ir.Constant(_I32, r))
+        key = bld.fadd(bld.fpext(alpha, f64x4), bld.fpext(m4, f64x4))  # α + min (key − α): no rounding in float64
+        sqrt = cgutils.get_or_insert_function(bld.module, ir.FunctionType(f64x4, [f64x4]), "llvm.sqrt.v4f64")
+        zero = ir.Constant(f64x4, [0.0] * 4)
+        rooted = bld.call(sqrt, [bld.select(bld.fcmp_ordered(">", key, zero), key, zero)])
+        key = bld.select(take_sqrt, rooted, key)
+        m_arr = context.make_array(mty)(context, bld, m_v)
+        mp = bld.bitcast(cgutils.get_item_pointer(context, bld, mty, m_arr, [jv, i0v]), f64x4.as_pointer())
+        old = bld.select(first, zero, bld.load(mp, align=8))
+        new = bld.select(bld.fcmp_ordered(">", key, old), key, old)
+        bld.store(new, mp, align=8)
+        p_arr = context.make_array(pty)(context, bld, p_v)
+        pv = bld.load(bld.bitcast(cgutils.get_item_pointer(context, bld, pty, p_arr, [i0v]), f64x4.as_pointer()),
+                      align=8)
+        rise = bld.fmul(pv, bld.fsub(new, old))
+        delta = bld.extract_element(rise, ir.Constant(_I32, 0))
+        for r in range(1, ROWS):
+            delta = bld.fadd(delta, bld.extract_element(rise, ir.Constant(_I32, r)))
+        return delta
 
     return sig, codegen
