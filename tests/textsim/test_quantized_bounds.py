@@ -7,7 +7,8 @@ from kexue.textsim.quantized_bounds import principal_rotation, quantize_rows
 
 
 def float_relaxed(index, query):
-    """The relaxed bound in float64 from the original vectors (no quantisation, no slack)."""
+    """The relaxed bound in float64 from the original vectors (no quantisation, no slack); zero vectors carry no
+    WRD mass and are left out."""
     q = np.asarray(query, np.float64)
     nq = np.linalg.norm(q, axis=1)
     out = []
@@ -16,11 +17,13 @@ def float_relaxed(index, query):
         b = index.masses[index.offsets[i]:index.offsets[i + 1]]
         if index.measure == "wrd":
             p = nq / nq.sum()
-            C = 1.0 - (q / nq[:, None]) @ (x / np.linalg.norm(x, axis=1)[:, None]).T
+            nx = np.linalg.norm(x, axis=1)
+            qq, pp, xx, bb = q[nq > 0], p[nq > 0], x[nx > 0], b[nx > 0]
+            C = 1.0 - (qq / nq[nq > 0, None]) @ (xx / nx[nx > 0, None]).T
         else:
-            p = np.full(len(q), 1.0 / len(q))
+            pp, bb = np.full(len(q), 1.0 / len(q)), b
             C = np.sqrt(np.maximum(((q[:, None, :] - x[None, :, :]) ** 2).sum(-1), 0.0))
-        out.append(max(p @ C.min(1), b @ C.min(0)))
+        out.append(max(pp @ C.min(1), bb @ C.min(0)))
     return np.array(out)
 
 
@@ -58,12 +61,12 @@ def test_early_stopping_returns_the_bound_or_a_value_past_the_threshold(seed, me
     docs = [rng.normal(size=(rng.integers(1, 12), d)).astype(np.float32) for _ in range(25)]
     index = Index(docs, measure=measure)
     query = rng.normal(size=(int(rng.integers(1, 12)), d)).astype(np.float32)
-    q, p, _ = index._query_parts(query, None)
+    prepared = index._prepare(query, None)
     ids = np.arange(len(index))
-    full, work_full = index._relaxed(q, p, ids)
+    full, work_full = index._relaxed(prepared, ids)
     assert np.all(work_full == 1.0)
     threshold = frac * float(np.median(full))
-    early, work = index._relaxed(q, p, ids, threshold)
+    early, work = index._relaxed(prepared, ids, threshold)
     stopped = work < 1.0
     assert np.all(work > 0)
     np.testing.assert_array_equal(early[~stopped], full[~stopped])
@@ -104,11 +107,11 @@ def test_every_block_stage_is_a_bound(seed, measure):
     docs[0][0] = 0.0  # a zero token
     index = Index(docs, measure=measure)
     query = rng.normal(size=(int(rng.integers(1, 11)), d)).astype(np.float32)
-    q, p, _ = index._query_parts(query, None)
+    prepared = index._prepare(query, None)
     ids = np.arange(len(index))
     exact = index.exact(query, ids)
     for frac in (0.05, 0.2, 0.5, 0.8, 1.0):
-        early, work = index._relaxed(q, p, ids, frac * float(np.median(exact)))
+        early, work = index._relaxed(prepared, ids, frac * float(np.median(exact)))
         assert np.all(early <= exact + 1e-12)
 
 
@@ -137,11 +140,12 @@ def test_wmd_bounds_hold_for_large_norms():
             for _ in range(40)]
     index = Index(docs, measure="wmd")
     query = (docs[3] + rng.normal(size=docs[3].shape)).astype(np.float32)
-    q, p, _ = index._query_parts(query, None)
+    prepared = index._prepare(query, None)
     ids = np.arange(len(index))
     exact = index.exact(query, ids)
+    assert np.all(index._relaxed_exact(prepared, ids) <= exact * (1 + 1e-12) + 1e-9)
     for frac in (0.3, 0.7, 0.9, 1.0, 1.2):
-        early, _ = index._relaxed(q, p, ids, frac * float(np.median(exact)))
+        early, _ = index._relaxed(prepared, ids, frac * float(np.median(exact)))
         assert np.all(early <= exact * (1 + 1e-12) + 1e-9)
     ids_s, dist = index.search(query, k=5)
     top = np.lexsort((ids, exact))[:5]
@@ -177,3 +181,23 @@ def test_portable_kernel_gives_the_same_bounds(tmp_path):
     assert results[1]["avx2"] is False  # the second run really used the portable code
     for measure in ("wrd", "wmd"):
         np.testing.assert_array_equal(results[0][measure], results[1][measure])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["wrd", "wmd"]), st.booleans())
+def test_exact_relaxed_bound_is_the_float_bound_and_below_exact(seed, measure, duplicate):
+    """The float32 relaxed bound on the final candidates: within its slack of the float64 relaxed bound, never
+    above it or the exact distance (also for a document equal to the query, zero tokens and weights)."""
+    rng = np.random.default_rng(seed)
+    d = int(rng.integers(2, 60))
+    docs = [rng.normal(size=(rng.integers(2, 15), d)).astype(np.float32) for _ in range(12)]
+    docs[1][0] = 0.0
+    index = Index(docs, measure=measure)
+    query = docs[3].copy() if duplicate else rng.normal(size=(int(rng.integers(1, 13)), d)).astype(np.float32)
+    ids = np.arange(len(index))
+    bound = index._relaxed_exact(index._prepare(query, None), ids[::-1])[::-1]  # any order of ids
+    ref = float_relaxed(index, query)
+    exact = index.exact(query, ids)
+    assert np.all(bound <= ref + 1e-12) and np.all(bound <= exact + 1e-12)
+    scale = 1.0 if measure == "wrd" else max(1.0, float(np.max(ref)))
+    assert np.all(ref - bound <= 1e-3 * scale + (0 if measure == "wrd" else 0.05 * np.sqrt(scale)))

@@ -28,6 +28,7 @@ from numba import njit, prange
 from kexue._validation import as_float_array, check_choice, check_positive_int
 from kexue.ot.batch import n_chunks, run_dynamic
 from kexue.ot.masses import normalise_weights
+from kexue.textsim.exact_relaxed import dot_slack, exact_relaxed_bounds
 from kexue.textsim.problems import OT_MEASURES, unit_rows, wrd_masses
 from kexue.textsim.quantized_bounds import BLOCK, CorpusCodes, quantize_rows, relaxed_lower_bounds
 
@@ -58,6 +59,20 @@ class SearchStats:
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
+
+
+@dataclass
+class _Query:
+    """A validated query and what the search steps need from it (see :meth:`Index._prepare`)."""
+
+    q: np.ndarray  # (m, d) float64
+    p: np.ndarray  # (m,) masses
+    centroid: np.ndarray  # c_q
+    centroid_rot: np.ndarray  # R c_q, padded to the codes' width
+    codes: tuple  # (int8 codes, row constants, padded masses, rows) for the bound kernel
+    rows32: np.ndarray  # float32 rows (unit for WRD) with p > 0, heaviest first, padded to a multiple of 4
+    row_norms: np.ndarray  # their float64 norms
+    p4: np.ndarray  # their masses (0 for padding)
 
 
 class Index:
@@ -237,22 +252,37 @@ class Index:
         return self.vectors[self.offsets[i]:self.offsets[i + 1]]
 
     # -- bounds -----------------------------------------------------------------------------------------
-    def _query_parts(self, query, query_weights):
+    def _prepare(self, query, query_weights) -> "_Query":
+        """Validate the query and compute, once, what every step of a search needs from it (one rotation for
+        the rows and the centroid together)."""
         q = as_float_array(query, "query", ndim=2)
         if q.shape[1] != self.dim:
             raise ValueError(f"query vectors have dimension {q.shape[1]}, the index has {self.dim}; "
                              "embed the query with the corpus's embedder")
-        if self.measure == "wrd":
-            p = wrd_masses(np.linalg.norm(q, axis=1), query_weights, "query_weights")
+        is_wrd = self.measure == "wrd"
+        norms, units = unit_rows(q)
+        if is_wrd:
+            p = wrd_masses(norms, query_weights, "query_weights")
         else:
             p = normalise_weights(query_weights, q.shape[0], "query_weights")
-        return q, p, self._query_centroid(q, p)
+        centroid = p @ (units if is_wrd else q)  # the point the centroid bound compares
+        keep = np.nonzero(p > 0)[0]
+        keep = keep[np.argsort(-p[keep], kind="stable")]  # heaviest rows first (see CorpusCodes.query)
+        n_query = len(keep)
+        rotated = self.bound_codes.rotate(np.vstack([units[keep], centroid[None, :]]))
+        codes = self.bound_codes.query(rotated[:n_query], norms[keep], p[keep], is_wrd)
+        # float32 rows for the exact relaxed bound, padded to a multiple of four with zero mass
+        m4 = -(-n_query // 4) * 4
+        rows32 = np.zeros((m4, self.dim), np.float32)
+        rows32[:n_query] = units[keep] if is_wrd else q[keep]
+        row_norms = np.zeros(m4)
+        row_norms[:n_query] = norms[keep]
+        p4 = np.zeros(m4)
+        p4[:n_query] = p[keep]
+        return _Query(q=q, p=p, centroid=centroid, centroid_rot=rotated[n_query], codes=codes, rows32=rows32,
+                      row_norms=row_norms, p4=p4)
 
-    def _query_centroid(self, q, p):
-        """``Σ_i p_i u_i`` (unit vectors, WRD) or ``Σ_i p_i q_i`` (WMD): the point the centroid bound compares."""
-        return p @ (unit_rows(q)[1] if self.measure == "wrd" else q)
-
-    def _centroids(self, cq):
+    def _centroids(self, query: "_Query"):
         """Centroid lower bounds, centroid cosines and, per document and block, lower bounds on the tail part
         ``‖t_b(c_k − c_q)‖²`` (all coordinates after block ``b``): one pass over the int16 centroid codes, with
         the rounding and the codes' residuals allowed for (see :func:`_centroid_terms`).
@@ -260,39 +290,48 @@ class Index:
         if getattr(self, "_centroid_head_sq", None) is None:
             blocks = (self.centroid_codes.astype(np.float64) ** 2).sum(axis=2) * self.centroid_scale ** 2
             self._centroid_head_sq = np.ascontiguousarray(np.cumsum(blocks, axis=0).T)  # of ĉ = s·code
-        qq = float(cq @ cq)
-        x = self.bound_codes.rotate(cq)[0].astype(np.float32)
+        cq = query.centroid
+        x = query.centroid_rot.astype(np.float32)
         x_head_sq = np.cumsum((x.astype(np.float64) ** 2).reshape(self.bound_codes.n_blocks, -1).sum(axis=1))
         return _centroid_terms(self.centroid_codes, self.centroid_scale, self.centroid_resid, x, self.centroid_sq,
-                               self._centroid_head_sq, x_head_sq, qq, self.measure == "wrd")
+                               self._centroid_head_sq, x_head_sq, float(cq @ cq), self.measure == "wrd")
 
-    def _relaxed(self, q, p, ids, threshold=np.inf, tail_sq=None):
+    def _relaxed(self, query: "_Query", ids, threshold=np.inf, tail_sq=None):
         """Relaxed bounds of documents ``ids`` (early-stopped at ``threshold``) and the share of products computed
         per document (1: the full bound). ``tail_sq``: the tail terms from :meth:`_centroids`, if already known."""
         bc = self.bound_codes
-        is_wrd = self.measure == "wrd"
         if tail_sq is None:
-            tail_sq = self._centroids(self._query_centroid(q, p))[2]
-        qc, row_consts, pk, n_query = bc.query(np.asarray(q, np.float64), p, is_wrd)
+            tail_sq = self._centroids(query)[2]
+        qc, row_consts, pk, n_query = query.codes
         ids = np.asarray(ids, dtype=np.int64)
         order = None
         if ids.size > 1 and np.any(ids[1:] < ids[:-1]):  # the kernel takes documents in corpus order
             order = np.argsort(ids, kind="stable")
             ids = ids[order]
         bounds, work = run_dynamic(relaxed_lower_bounds, bc.codes, bc.tok_consts, bc.block_consts, self.masses,
-                                   self.offsets, np.ascontiguousarray(ids), qc, row_consts, pk, n_query, is_wrd,
-                                   tail_sq, float(threshold), n_chunks(len(ids)))
+                                   self.offsets, np.ascontiguousarray(ids), qc, row_consts, pk, n_query,
+                                   self.measure == "wrd", tail_sq, float(threshold), n_chunks(len(ids)))
         if order is not None:
             inverse = np.empty_like(order)
             inverse[order] = np.arange(len(order))
             bounds, work = bounds[inverse], work[inverse]
         return bounds, work
 
+    def _relaxed_exact(self, query: "_Query", ids):
+        """The relaxed bound of documents ``ids`` from the float32 vectors (see
+        :mod:`kexue.textsim.exact_relaxed`): tighter than :meth:`_relaxed`, and slower per document."""
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        if ids.size == 0:
+            return np.zeros(0)
+        return run_dynamic(exact_relaxed_bounds, query.rows32, query.row_norms, query.p4, self.vectors, self.norms,
+                           self.masses, self.offsets, ids, self.measure == "wrd", dot_slack(self.dim),
+                           n_chunks(len(ids)))
+
     def bounds(self, query, query_weights=None) -> tuple[np.ndarray, np.ndarray]:
         """Centroid and relaxed lower bounds of the query against every document (both ≤ exact)."""
-        q, p, cq = self._query_parts(query, query_weights)
-        centroid, _, tail_sq = self._centroids(cq)
-        relaxed, _ = self._relaxed(q, p, np.arange(len(self)), tail_sq=tail_sq)
+        prepared = self._prepare(query, query_weights)
+        centroid, _, tail_sq = self._centroids(prepared)
+        relaxed, _ = self._relaxed(prepared, np.arange(len(self)), tail_sq=tail_sq)
         return centroid, relaxed
 
     # -- exact ------------------------------------------------------------------------------------------
@@ -340,9 +379,9 @@ class Index:
         """
         t0 = time.perf_counter()
         k = min(check_positive_int(k, "k"), len(self))
-        q, p, cq = self._query_parts(query_vectors, query_weights)
+        prepared = self._prepare(query_vectors, query_weights)
         n = len(self)
-        centroid, cos, tail_sq = self._centroids(cq)
+        centroid, cos, tail_sq = self._centroids(prepared)
         bound = centroid.copy()
         relaxed = np.full(n, np.nan)
         # seed: exact distances of the documents whose centroid is most cosine-similar to the query's (a
@@ -359,10 +398,16 @@ class Index:
         solved[seed] = True
         # the rest: relaxed bounds only where the centroid cannot rule out, stopped once they reach kth
         rest_ids = np.nonzero(~solved & (centroid < kth))[0]
-        rel, work = self._relaxed(q, p, rest_ids, kth, tail_sq=tail_sq)
+        rel, work = self._relaxed(prepared, rest_ids, kth, tail_sq=tail_sq)
         relaxed[rest_ids] = rel
         bound[rest_ids] = np.maximum(centroid[rest_ids], rel)
         cand = np.nonzero((bound < kth) & ~solved)[0]  # kth only decreases: nothing else can enter
+        # the same relaxed bound from the float32 vectors, for these few: without the codes' slack it rules out
+        # most of them (two in three on STS-B) for a fraction of an exact solve each
+        rel = self._relaxed_exact(prepared, cand)
+        relaxed[cand] = np.maximum(relaxed[cand], rel)
+        bound[cand] = np.maximum(bound[cand], rel)
+        cand = cand[bound[cand] < kth]
         order = cand[np.argsort(bound[cand], kind="stable")]
         pos, n_solved = 0, len(seed)
         while pos < len(order) and bound[order[pos]] < kth:
@@ -417,7 +462,34 @@ def _centroid_terms(A, scale, resid, x, centroid_sq, centroid_head_sq, x_head_sq
     q_norm = np.sqrt(qq)
     bound = np.empty(n)
     cos = np.empty(n)
-    tail = np.zeros((n, n_blocks))
+    tail = np.empty((n, n_blocks))
+    # the block sums ĉ_k·x, four documents at a time (four independent FMA chains)
+    partial = np.empty((n, n_blocks), np.float32)
+    for t in prange((n + 3) // 4):
+        i0 = 4 * t
+        if i0 + 4 <= n:
+            for b in range(n_blocks):
+                a0 = np.float32(0.0)
+                a1 = np.float32(0.0)
+                a2 = np.float32(0.0)
+                a3 = np.float32(0.0)
+                for h in range(width):
+                    xh = x[b * width + h]
+                    a0 += np.float32(A[b, i0, h]) * xh
+                    a1 += np.float32(A[b, i0 + 1, h]) * xh
+                    a2 += np.float32(A[b, i0 + 2, h]) * xh
+                    a3 += np.float32(A[b, i0 + 3, h]) * xh
+                partial[i0, b] = a0
+                partial[i0 + 1, b] = a1
+                partial[i0 + 2, b] = a2
+                partial[i0 + 3, b] = a3
+        else:
+            for i in range(i0, n):
+                for b in range(n_blocks):
+                    acc = np.float32(0.0)
+                    for h in range(width):
+                        acc += np.float32(A[b, i, h]) * x[b * width + h]
+                    partial[i, b] = acc
     for i in prange(n):
         c_hat = np.sqrt(centroid_head_sq[i, n_blocks - 1])
         # on ‖h(ĉ − x)‖² = ‖h(x)‖² + ‖h(ĉ)‖² − 2 h(ĉ)·h(x): the float32 partial sums, and float64 rounding
@@ -425,10 +497,7 @@ def _centroid_terms(A, scale, resid, x, centroid_sq, centroid_head_sq, x_head_sq
         move = resid[i] + _EPS32 * (np.sqrt(centroid_sq[i]) + q_norm) + 1e-9  # ‖(c_k − c_q) − (ĉ_k − x)‖
         dot = 0.0
         for b in range(n_blocks):
-            acc = np.float32(0.0)
-            for h in range(width):
-                acc += np.float32(A[b, i, h]) * x[b * width + h]
-            dot += float(acc) * scale[i]
+            dot += float(partial[i, b]) * scale[i]
             tail[i, b] = x_head_sq[b] + centroid_head_sq[i, b] - 2.0 * dot  # the head's squared distance, for now
         norm = np.sqrt(centroid_sq[i] * qq)
         total = centroid_sq[i] + qq
