@@ -382,8 +382,6 @@ class Index:
         prepared = self._prepare(query_vectors, query_weights)
         n = len(self)
         centroid, cos, tail_sq = self._centroids(prepared)
-        bound = centroid.copy()
-        relaxed = np.full(n, np.nan)
         # seed: exact distances of the documents whose centroid is most cosine-similar to the query's (a
         # heuristic used for ordering only: it finds near neighbours, so the first k-th distance is close to
         # the final one)
@@ -394,27 +392,28 @@ class Index:
         top = np.lexsort((seed, best_d))[:k]
         best_ids, best_d = seed[top], best_d[top]
         kth = best_d[-1] if len(best_d) == k else np.inf
-        solved = np.zeros(n, bool)
-        solved[seed] = True
         # the rest: relaxed bounds only where the centroid cannot rule out, stopped once they reach kth
-        rest_ids = np.nonzero(~solved & (centroid < kth))[0]
+        open_ = centroid < kth
+        open_[seed] = False
+        rest_ids = np.flatnonzero(open_)
         rel, work = self._relaxed(prepared, rest_ids, kth, tail_sq=tail_sq)
-        relaxed[rest_ids] = rel
-        bound[rest_ids] = np.maximum(centroid[rest_ids], rel)
-        cand = np.nonzero((bound < kth) & ~solved)[0]  # kth only decreases: nothing else can enter
+        rest_centroid = centroid[rest_ids]
+        below = np.flatnonzero(np.maximum(rest_centroid, rel) < kth)  # kth only decreases: no one enters
+        cand, cand_bound = rest_ids[below], np.maximum(rest_centroid[below], rel[below])
         # the same relaxed bound from the float32 vectors, for these few: without the codes' slack it rules out
         # most of them (two in three on STS-B) for a fraction of an exact solve each
-        rel = self._relaxed_exact(prepared, cand)
-        relaxed[cand] = np.maximum(relaxed[cand], rel)
-        bound[cand] = np.maximum(bound[cand], rel)
-        cand = cand[bound[cand] < kth]
-        order = cand[np.argsort(bound[cand], kind="stable")]
+        rel[below] = np.maximum(rel[below], self._relaxed_exact(prepared, cand))
+        cand_bound = np.maximum(cand_bound, rel[below])
+        keep = cand_bound < kth
+        cand, cand_bound = cand[keep], cand_bound[keep]
+        order = np.argsort(cand_bound, kind="stable")
+        cand, cand_bound = cand[order], cand_bound[order]
         pos, n_solved = 0, len(seed)
-        while pos < len(order) and bound[order[pos]] < kth:
+        while pos < len(cand) and cand_bound[pos] < kth:
             # rounds grow with the work done: small batches leave the cores idle between parallel calls
-            chunk = order[pos:pos + max(self.batch_size, n_solved // 2)]
-            pos += len(chunk)
-            chunk = chunk[bound[chunk] < kth]
+            step = max(self.batch_size, n_solved // 2)
+            chunk = cand[pos:pos + step][cand_bound[pos:pos + step] < kth]
+            pos += step
             d = exact(chunk)
             n_solved += len(chunk)
             best_ids = np.concatenate([best_ids, chunk])
@@ -423,12 +422,14 @@ class Index:
             best_ids, best_d = best_ids[top], best_d[top]
             if len(best_d) == k:
                 kth = best_d[-1]
-        evaluated = ~np.isnan(relaxed)
+        ruled_out = int(np.count_nonzero(rel >= kth))
         self.last_stats = SearchStats(
-            n_documents=n, candidates=int(np.sum(bound < kth)) if np.isfinite(kth) else n,
+            n_documents=n,
+            candidates=(int(np.count_nonzero(centroid[seed] < kth))
+                        + int(np.count_nonzero((rest_centroid < kth) & (rel < kth))) if np.isfinite(kth) else n),
             exact_solves=n_solved, pruned_fraction=1.0 - n_solved / n,
-            pruned_by={"centroid": float(np.mean(centroid >= kth)),
-                       "relaxed": float(np.mean(relaxed[evaluated] >= kth)) if evaluated.any() else 0.0,
+            pruned_by={"centroid": float(np.count_nonzero(centroid >= kth)) / n,
+                       "relaxed": ruled_out / len(rest_ids) if len(rest_ids) else 0.0,
                        "combined": 1.0 - n_solved / n},
             seconds=time.perf_counter() - t0,
             relaxed_work=float(work.sum()) / n)
