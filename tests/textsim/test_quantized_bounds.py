@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from kexue.textsim import Index
-from kexue.textsim.quantized_bounds import principal_rotation, quantize_rows
+from kexue.textsim.quantized_bounds import BLOCK, principal_rotation, quantize_rows
 
 
 def float_relaxed(index, query):
@@ -102,7 +102,7 @@ def test_every_block_stage_is_a_bound(seed, measure):
     """Stopping after any dimension block must still give a lower bound: run with thresholds that stop documents
     at every block and check each returned value against the exact distance."""
     rng = np.random.default_rng(seed)
-    d = int(rng.integers(33, 130))  # several blocks, d not a multiple of the block size
+    d = int(rng.integers(BLOCK + 1, 3 * BLOCK))  # several blocks, d not a multiple of the block size
     docs = [rng.normal(size=(rng.integers(2, 30), d)).astype(np.float32) for _ in range(20)]
     docs[0][0] = 0.0  # a zero token
     index = Index(docs, measure=measure)
@@ -120,7 +120,7 @@ def test_long_documents_and_queries_give_bounds(measure):
     """Documents of up to 70 tokens (up to 9 token vectors, odd and even) and a 37-token query (ten row groups,
     the last one padded) against the float64 relaxed bound and the exact distance."""
     rng = np.random.default_rng(11)
-    d = 100  # padded to 128 coordinates: two blocks
+    d = 2 * BLOCK + 44  # padded to three blocks
     docs = [rng.normal(size=(n, d)).astype(np.float32) for n in (1, 7, 8, 9, 16, 17, 33, 64, 70)]
     index = Index(docs, measure=measure)
     query = rng.normal(size=(37, d)).astype(np.float32)

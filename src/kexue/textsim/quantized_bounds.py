@@ -54,7 +54,7 @@ from kexue.textsim.simd_kernels import (BIG as _BIG, BLOCK_FIELDS, OFFSET, QMAX,
 _EPS32 = float(np.finfo(np.float32).eps)
 _U32 = _EPS32 / 2  # unit roundoff of float32
 _ROUNDING = 64 * _U32  # relative slack for the float32 evaluation of a cost from its parts (≈ 25 u needed)
-BLOCK = 96  # rotated dimensions per block
+BLOCK = 128  # rotated dimensions per block
 LANES = 8  # corpus tokens per vector (documents share vectors: no padding between them)
 GROUP = 64  # documents whose bounds are refined together (scratch arrays stay in cache)
 BIG = np.float32(_BIG)
