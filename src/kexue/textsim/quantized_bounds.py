@@ -352,7 +352,7 @@ def relaxed_lower_bounds(codes, tok_consts, block_consts, masses, offsets, doc_i
             v_hi = (offsets[doc_ids[g1 - 1] + 1] + LANES - 1) // LANES
             width = max(width, (v_hi - v_lo) * LANES)
         P = np.empty((mq, width), np.float32)
-        keys = np.empty((ROWS, width + LANES), np.float32)  # slack: row_minima reads whole vectors
+        keys = np.empty((ROWS, width + LANES), np.float32)  # slack: doc_rows reads whole vectors
         best_d = np.empty(width + LANES, np.float32)
         m_row = np.empty((GROUP, mq))
         rows_sum = np.empty(GROUP)
