@@ -342,6 +342,10 @@ def relaxed_lower_bounds(codes, tok_consts, block_consts, masses, offsets, doc_i
     work = np.empty(n_ids)
     per = (n_ids + n_chunks - 1) // n_chunks
     full_cells = max(1, n_query) * d_pad
+    alpha = np.empty((n_blocks, mq))  # the rows' α in float64, four rows to a vector load
+    for b in range(n_blocks):
+        for i in range(mq):
+            alpha[b, i] = row_consts[b, i, 3]
     for ch in prange(n_chunks):
         c0 = ch * per
         c1 = min(n_ids, c0 + per)
@@ -401,7 +405,7 @@ def relaxed_lower_bounds(codes, tok_consts, block_consts, masses, offsets, doc_i
                             continue
                         k = doc_ids[t]
                         delta = doc_rows(keys, offsets[k] - v_lo * LANES, offsets[k + 1] - v_lo * LANES, nr,
-                                         row_consts, b, i0, p, m_row, j, b == 0, not is_wrd)
+                                         alpha, b, i0, p, m_row, j, b == 0, not is_wrd)
                         rows_sum[j] += delta
                         cells[j] += nr * BLOCK
                         if i0 + nr < n_query:

@@ -241,18 +241,19 @@ def stream_rows(typingctx, nrows, codes, base, nvec, h0, h1, qc, i0, P, col, tok
 
 
 @intrinsic
-def doc_rows(typingctx, keys, t0, t1, nrows, row_consts, b, i0, p, m_row, j, first, take_sqrt):
-    """One document's row terms for the rows ``i0 … i0 + nrows − 1`` just keyed by :func:`stream_rows`:
+def doc_rows(typingctx, keys, t0, t1, nrows, alpha, b, i0, p, m_row, j, first, take_sqrt):
+    """One document's row terms for the rows ``i0 … i0 + nrows − 1`` just keyed by :func:`stream_rows` (``alpha``:
+    the rows' α per block in float64, ``alpha[b, i] = row_consts[b, i, 3]``):
     ``m = min(keys[r, t0:t1])`` (see the module docstring), then ``m_row[j, i] ← max(m_row[j, i], α_i + m)`` (its
     square root if ``take_sqrt``; the larger of two bounds is a bound; the old value is 0 if ``first``); returns
     ``Σ_i p_i`` times the rise. The four rows go together: one combined horizontal minimum, float64 vector
     arithmetic after it. Rows past ``nrows`` (padding rows: ``p = 0``, ``α = BIG``) add nothing; ``t1 > t0``."""
-    sig = types.float64(keys, t0, t1, nrows, row_consts, b, i0, p, m_row, j, first, take_sqrt)
+    sig = types.float64(keys, t0, t1, nrows, alpha, b, i0, p, m_row, j, first, take_sqrt)
 
     def codegen(context, builder, signature, args):
         bld = builder
-        kty, _, _, _, rty, _, _, pty, mty = signature.args[:9]
-        keys_v, t0v, t1v, nr, rc_v, bv, i0v, p_v, m_v, jv, first, take_sqrt = args
+        kty, _, _, _, aty, _, _, pty, mty = signature.args[:9]
+        keys_v, t0v, t1v, nr, a_v, bv, i0v, p_v, m_v, jv, first, take_sqrt = args
         keys_arr = context.make_array(kty)(context, bld, keys_v)
         intp = t0v.type
         n = bld.sub(t1v, t0v)
@@ -289,13 +290,10 @@ def doc_rows(typingctx, keys, t0, t1, nrows, row_consts, b, i0, p, m_row, j, fir
                                                                      ir.Constant(_I32, 0)),
                                                   ir.Constant(i32x4, ir.Undefined), ir.Constant(i32x4, [0] * 4)))
         m4 = bld.select(live, m4, ir.Constant(ir.VectorType(_F32, 4), [0.0] * 4))
-        rc_arr = context.make_array(rty)(context, bld, rc_v)
-        alpha = ir.Constant(ir.VectorType(_F32, 4), ir.Undefined)
-        for r in range(ROWS):
-            ptr = cgutils.get_item_pointer(context, bld, rty, rc_arr,
-                                           [bv, bld.add(i0v, ir.Constant(intp, r)), ir.Constant(intp, 3)])
-            alpha = bld.insert_element(alpha, bld.load(ptr), ir.Constant(_I32, r))
-        key = bld.fadd(bld.fpext(alpha, f64x4), bld.fpext(m4, f64x4))  # α + min (key − α): no rounding in float64
+        a_arr = context.make_array(aty)(context, bld, a_v)
+        alpha = bld.load(bld.bitcast(cgutils.get_item_pointer(context, bld, aty, a_arr, [bv, i0v]), f64x4.as_pointer()),
+                         align=8)
+        key = bld.fadd(alpha, bld.fpext(m4, f64x4))  # α + min (key − α): no rounding in float64
         sqrt = cgutils.get_or_insert_function(bld.module, ir.FunctionType(f64x4, [f64x4]), "llvm.sqrt.v4f64")
         zero = ir.Constant(f64x4, [0.0] * 4)
         rooted = bld.call(sqrt, [bld.select(bld.fcmp_ordered(">", key, zero), key, zero)])
