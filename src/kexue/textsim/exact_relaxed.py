@@ -36,10 +36,10 @@ def dot_slack(d: int) -> float:
 
 @njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
 def exact_relaxed_bounds(rows, row_norms, p, vectors, norms, masses, offsets, ids, is_wrd, slack, n_chunks):
-    """Relaxed bounds of the query ``rows`` (float32, a multiple of four, padded with zero rows: unit vectors for
-    WRD; rows with ``p = 0`` are ignored; their
-    float64 norms ``row_norms``, used for WMD) against documents ``ids`` of the corpus ``vectors`` (float32, norms
-    ``norms`` in float64, token masses ``masses``, documents at ``offsets``); ``slack`` from :func:`dot_slack`."""
+    """Relaxed bounds of the query ``rows`` (float32, unit vectors for WRD; a multiple of four rows, those with
+    ``p = 0`` ignored; float64 norms ``row_norms``, used for WMD) against documents ``ids`` of the corpus
+    ``vectors`` (float32, norms ``norms`` in float64, token masses ``masses``, documents at ``offsets``);
+    ``slack`` from :func:`dot_slack`."""
     n_ids = ids.shape[0]
     m, d = rows.shape
     out = np.empty(n_ids)

@@ -12,7 +12,9 @@ The steps of :meth:`Index.search`:
 3. for every other document whose centroid bound is below ``τ``, a bound refined block by block over rotated
    int8 token codes (relaxed bound on the leading coordinates + centroid term on the rest) and stopped as soon
    as it reaches ``τ`` (:mod:`kexue.textsim.quantized_bounds`);
-4. exact solves, in increasing order of the bound, while the bound is below the (shrinking) k-th distance.
+4. for the documents still below ``τ`` near it, the same relaxed bound from the float32 vectors, without the
+   codes' slack (:mod:`kexue.textsim.exact_relaxed`);
+5. exact solves, in increasing order of the bound, while the bound is below the (shrinking) k-th distance.
 """
 
 from __future__ import annotations
@@ -65,14 +67,12 @@ class SearchStats:
 class _Query:
     """A validated query and what the search steps need from it (see :meth:`Index._prepare`)."""
 
-    q: np.ndarray  # (m, d) float64
-    p: np.ndarray  # (m,) masses
     centroid: np.ndarray  # c_q
     centroid_rot: np.ndarray  # R c_q, padded to the codes' width
-    codes: tuple  # (int8 codes, row constants, padded masses, rows) for the bound kernel
-    rows32: np.ndarray  # float32 rows (unit for WRD) with p > 0, heaviest first, padded to a multiple of 4
+    codes: tuple  # (int8 codes, row constants, masses, real rows) for the bound kernel: rows with p > 0,
+    #               heaviest first, padded to a multiple of ROWS = 4 with zero mass
+    rows32: np.ndarray  # the same rows in float32 (unit for WRD), for the exact relaxed bound
     row_norms: np.ndarray  # their float64 norms
-    p4: np.ndarray  # their masses (0 for padding)
 
 
 class Index:
@@ -271,16 +271,14 @@ class Index:
         n_query = len(keep)
         rotated = self.bound_codes.rotate(np.vstack([units[keep], centroid[None, :]]))
         codes = self.bound_codes.query(rotated[:n_query], norms[keep], p[keep], is_wrd)
-        # float32 rows for the exact relaxed bound, padded to a multiple of four with zero mass
-        m4 = -(-n_query // 4) * 4
-        rows32 = np.zeros((m4, self.dim), np.float32)
+        # the same rows in float32 for the exact relaxed bound, padded like the codes (its kernel takes rows four
+        # at a time; the padding rows have zero mass)
+        rows32 = np.zeros((len(codes[2]), self.dim), np.float32)
         rows32[:n_query] = units[keep] if is_wrd else q[keep]
-        row_norms = np.zeros(m4)
+        row_norms = np.zeros(len(codes[2]))
         row_norms[:n_query] = norms[keep]
-        p4 = np.zeros(m4)
-        p4[:n_query] = p[keep]
-        return _Query(q=q, p=p, centroid=centroid, centroid_rot=rotated[n_query], codes=codes, rows32=rows32,
-                      row_norms=row_norms, p4=p4)
+        return _Query(centroid=centroid, centroid_rot=rotated[n_query], codes=codes, rows32=rows32,
+                      row_norms=row_norms)
 
     def _centroids(self, query: "_Query"):
         """Centroid lower bounds, centroid cosines and, per document and block, lower bounds on the tail part
@@ -323,7 +321,8 @@ class Index:
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         if ids.size == 0:
             return np.zeros(0)
-        return run_dynamic(exact_relaxed_bounds, query.rows32, query.row_norms, query.p4, self.vectors, self.norms,
+        masses = query.codes[2]
+        return run_dynamic(exact_relaxed_bounds, query.rows32, query.row_norms, masses, self.vectors, self.norms,
                            self.masses, self.offsets, ids, self.measure == "wrd", dot_slack(self.dim),
                            n_chunks(len(ids)))
 

@@ -376,28 +376,27 @@ def relaxed_lower_bounds(codes, tok_consts, block_consts, masses, offsets, doc_i
                     best_d[:] = BIG
                 for i0 in range(0, n_query, ROWS):
                     nr = min(ROWS, n_query - i0)
-                    # runs of open documents over consecutive vectors (a vector shared by two documents once)
+                    # runs of open documents over consecutive vectors (a vector shared by two documents once);
+                    # t = g1 closes the last run
                     run0 = -1
                     run1 = -1
-                    for t in range(g0, g1):
-                        if not open_[t - g0]:
-                            continue
-                        k = doc_ids[t]
-                        vs = offsets[k] // LANES
-                        ve = (offsets[k + 1] + LANES - 1) // LANES
-                        if run0 >= 0 and vs <= run1:
-                            run1 = max(run1, ve)
-                            continue
+                    vs = 0
+                    ve = 0
+                    for t in range(g0, g1 + 1):
+                        if t < g1:
+                            if not open_[t - g0]:
+                                continue
+                            vs = offsets[doc_ids[t]] // LANES
+                            ve = (offsets[doc_ids[t] + 1] + LANES - 1) // LANES
+                            if run0 >= 0 and vs <= run1:
+                                run1 = max(run1, ve)
+                                continue
                         if run0 >= 0:
                             stream_rows(nr, codes, (b * n_vec + run0) * vbytes, run1 - run0, b * BLOCK,
                                         (b + 1) * BLOCK, qc, i0, P, (run0 - v_lo) * LANES, tok_consts, block_consts,
                                         b, run0, row_consts, keys, best_d, last_block, b == 0)
                         run0 = vs
                         run1 = ve
-                    if run0 >= 0:
-                        stream_rows(nr, codes, (b * n_vec + run0) * vbytes, run1 - run0, b * BLOCK, (b + 1) * BLOCK,
-                                    qc, i0, P, (run0 - v_lo) * LANES, tok_consts, block_consts, b, run0, row_consts,
-                                    keys, best_d, last_block, b == 0)
                     # each open document: its row minima, the bound so far, and stop at the threshold
                     for t in range(g0, g1):
                         j = t - g0
@@ -408,7 +407,7 @@ def relaxed_lower_bounds(codes, tok_consts, block_consts, masses, offsets, doc_i
                                          alpha, b, i0, p, m_row, j, b == 0, not is_wrd)
                         rows_sum[j] += delta
                         cells[j] += nr * BLOCK
-                        if i0 + nr < n_query:
+                        if not (last_block and i0 + nr >= n_query):  # the last block ends with side_d below
                             side = _combine(rows_sum[j], tail_lb[k, b], is_wrd)
                             if side >= threshold:
                                 open_[j] = False
@@ -419,23 +418,15 @@ def relaxed_lower_bounds(codes, tok_consts, block_consts, masses, offsets, doc_i
                         break
                 if n_open == 0:
                     break
-                for t in range(g0, g1):
-                    j = t - g0
-                    if not open_[j]:
-                        continue
-                    k = doc_ids[t]
-                    if last_block:
-                        side_d = 0.0
-                        for tok in range(offsets[k], offsets[k + 1]):
-                            if masses[tok] > 0.0:
-                                side_d += masses[tok] * _finish(max(best_d[tok - v_lo * LANES], 0.0), is_wrd)
-                        out[t] = max(rows_sum[j], side_d)
-                        work[t] = 1.0
-                    else:
-                        side = _combine(rows_sum[j], tail_lb[k, b], is_wrd)
-                        if side >= threshold:
-                            open_[j] = False
-                            n_open -= 1
-                            out[t] = side
-                            work[t] = cells[j] / full_cells
+                if last_block:
+                    for t in range(g0, g1):
+                        j = t - g0
+                        if open_[j]:
+                            k = doc_ids[t]
+                            side_d = 0.0
+                            for tok in range(offsets[k], offsets[k + 1]):
+                                if masses[tok] > 0.0:
+                                    side_d += masses[tok] * _finish(max(best_d[tok - v_lo * LANES], 0.0), is_wrd)
+                            out[t] = max(rows_sum[j], side_d)
+                            work[t] = 1.0
     return out, work

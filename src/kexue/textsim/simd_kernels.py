@@ -52,7 +52,7 @@ from numba.extending import intrinsic
 ROWS = 4  # query rows per call (the last group of a query may have 1–3)
 BIG = 1e30  # "no token": a finite stand-in for +inf in the cost keys, so minima vectorise
 QMAX = 64  # largest |query code|: keeps each pair of byte products below 2^15
-PREFETCH = 2048  # bytes of codes prefetched ahead: four vectors, about a DRAM latency at the kernel's pace
+PREFETCH = 2048  # bytes of codes prefetched ahead (two vectors' blocks of 128), about a DRAM latency at the kernel's pace
 OFFSET = 128  # corpus codes are stored as k + OFFSET (unsigned bytes)
 TOKEN_FIELDS = ("a", "c")  # rows of tok_consts
 BLOCK_FIELDS = ("beta", "tail", "kn")  # rows of block_consts
