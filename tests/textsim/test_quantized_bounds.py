@@ -187,7 +187,7 @@ def test_portable_kernel_gives_the_same_bounds(tmp_path):
 @given(st.integers(0, 2**32 - 1), st.sampled_from(["wrd", "wmd"]), st.booleans())
 def test_exact_relaxed_bound_is_the_float_bound_and_below_exact(seed, measure, duplicate):
     """The float32 relaxed bound on the final candidates: within its slack of the float64 relaxed bound, never
-    above it or the exact distance (also for a document equal to the query, zero tokens and weights)."""
+    above it or the exact distance (also for a document equal to the query, and with a zero token)."""
     rng = np.random.default_rng(seed)
     d = int(rng.integers(2, 60))
     docs = [rng.normal(size=(rng.integers(2, 15), d)).astype(np.float32) for _ in range(12)]
